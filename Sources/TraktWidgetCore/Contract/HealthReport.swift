@@ -1,0 +1,65 @@
+/// `GET /api/trakt/health`: what an operator or a monitor needs, and never a secret.
+public struct HealthReport: Equatable, Sendable {
+    public enum Mode: String, Sendable {
+        case oauth
+        case `public`
+    }
+
+    public var canServe: Bool
+    public var mode: Mode
+    public var tokenState: String
+    public var tokenExpiresAt: Double?
+    public var tokenRotatedAt: Double?
+    public var storeKind: String
+    public var storeReachable: Bool
+    public var cacheAge: Double?
+    public var cacheStale: Bool
+    public var lastSuccessAt: Double?
+    public var lastErrorCode: String?
+
+    public init(
+        canServe: Bool, mode: Mode, tokenState: String, tokenExpiresAt: Double?, tokenRotatedAt: Double?,
+        storeKind: String, storeReachable: Bool, cacheAge: Double?, cacheStale: Bool,
+        lastSuccessAt: Double?, lastErrorCode: String?
+    ) {
+        self.canServe = canServe
+        self.mode = mode
+        self.tokenState = tokenState
+        self.tokenExpiresAt = tokenExpiresAt
+        self.tokenRotatedAt = tokenRotatedAt
+        self.storeKind = storeKind
+        self.storeReachable = storeReachable
+        self.cacheAge = cacheAge
+        self.cacheStale = cacheStale
+        self.lastSuccessAt = lastSuccessAt
+        self.lastErrorCode = lastErrorCode
+    }
+
+    public var status: Int { canServe ? 200 : 503 }
+
+    public var body: [UInt8] {
+        var json = JSONWriter()
+        json.beginObject()
+        json.bool("ok", canServe)
+        json.string("mode", mode.rawValue)
+        json.beginObject("token")
+        json.string("state", tokenState)
+        json.string("expires_at", tokenExpiresAt.map(Timestamp.format))
+        json.string("rotated_at", tokenRotatedAt.map(Timestamp.format))
+        json.endObject()
+        json.beginObject("store")
+        json.string("type", storeKind)
+        json.bool("reachable", storeReachable)
+        json.endObject()
+        json.beginObject("cache")
+        json.int("age_s", cacheAge.map { Int($0.rounded(.down)) })
+        json.bool("stale", cacheStale)
+        json.endObject()
+        json.beginObject("upstream")
+        json.string("last_success_at", lastSuccessAt.map(Timestamp.format))
+        json.string("last_error_code", lastErrorCode)
+        json.endObject()
+        json.endObject()
+        return json.bytes
+    }
+}
