@@ -1,0 +1,33 @@
+import TraktWidgetCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Plain CGI: one request described by the environment, answered on stdout, then exit.
+public enum CGIResponder {
+    /// Started by a CGI server: `GATEWAY_INTERFACE` is set and fd 0 is not a listening socket.
+    public static func isCGI(environment: [String: String]) -> Bool {
+        environment["GATEWAY_INTERFACE"] != nil && !ListeningSocket.isListening(0)
+    }
+
+    public static func request(from environment: [String: String]) -> HTTPRequest {
+        var headers: [String: String] = [:]
+        if let tag = environment["HTTP_IF_NONE_MATCH"] { headers["if-none-match"] = tag }
+        let uri = environment["REQUEST_URI"]
+            ?? (environment["SCRIPT_NAME"] ?? "") + (environment["PATH_INFO"] ?? "")
+                + (environment["QUERY_STRING"].map { $0.isEmpty ? "" : "?" + $0 } ?? "")
+        return HTTPRequest(method: environment["REQUEST_METHOD"] ?? "GET", requestURI: Array(uri.utf8), headers: headers)
+    }
+
+    public static func write(_ response: HTTPResponse) {
+        var bytes = Array(response.cgiHead().utf8)
+        bytes.append(contentsOf: response.body)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + offset, bytes.count - offset) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return }
+            offset += written
+        }
+    }
+}

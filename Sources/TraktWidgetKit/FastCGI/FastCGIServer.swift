@@ -1,0 +1,65 @@
+import CFastCGI
+import TraktWidgetCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// N worker threads, each accepting on the same listening socket with its own `FCGX_Request`.
+///
+/// nginx must not use `fastcgi_keep_conn`: a kept connection pins a worker in `read()` even when idle.
+public final class FastCGIServer: @unchecked Sendable {
+    /// In-flight requests get this long to finish after SIGTERM; systemd's `TimeoutStopSec` is longer.
+    public static let drainDeadline = 1.8
+
+    private let descriptor: Int32
+    private let workers: Int
+    private let handler: RequestHandler
+    private let onShutdown: @Sendable () -> Void
+    private let lock = ConditionLock()
+    private var busy = 0
+    private let log = Logger.shared
+
+    public init(listening descriptor: Int32, workers: Int, handler: RequestHandler, onShutdown: @escaping @Sendable () -> Void) {
+        self.descriptor = descriptor
+        self.workers = workers
+        self.handler = handler
+        self.onShutdown = onShutdown
+    }
+
+    /// Serves until SIGTERM/SIGINT, drains, and returns the exit status. `ShutdownSignals.block()` must
+    /// have run before any thread was started.
+    public func run() -> Int32 {
+        guard FCGX_Init() == 0 else {
+            log.error("FCGX_Init failed")
+            return 1
+        }
+        for index in 0..<workers {
+            PosixThread.spawn(name: "tw-worker-\(index)") { [self] in workerLoop() }
+        }
+        log.info("serving FastCGI with \(workers) workers")
+
+        let signal = ShutdownSignals.wait()
+        log.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"); finishing in-flight requests")
+        FCGX_ShutdownPending()
+        onShutdown()
+        let drained = lock.withLock { lock.wait(until: { busy == 0 }, timeout: Self.drainDeadline) }
+        if !drained { log.warning("stopping with requests still in flight after \(Self.drainDeadline) s") }
+        return 0
+    }
+
+    private func workerLoop() {
+        let request = FastCGIRequest(listening: descriptor)
+        while request.accept() {
+            lock.withLock { busy += 1 }
+            let response = handler.respond(to: request.read())
+            if !request.write(response) {
+                log.debug("client went away before the response was written")
+            }
+            request.finish()
+            lock.withLock {
+                busy -= 1
+                lock.broadcast()
+            }
+        }
+    }
+}

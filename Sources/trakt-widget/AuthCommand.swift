@@ -1,0 +1,179 @@
+import ArgumentParser
+import TraktWidgetCore
+import TraktWidgetKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct AuthCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "auth",
+        abstract: "Authorize this server with Trakt and store the token pair.",
+        discussion: """
+            The default is Trakt's device flow, made for a server without a browser: it prints a code and \
+            a URL to enter it at, then waits. --oob prints the authorize URL and reads the code Trakt shows \
+            you; --code exchanges such a code directly. The pair goes into the configured store (Postgres \
+            with DATABASE_URL, else the state file); running responders pick it up without a restart.
+            Exit codes: 0 authorized, 1 failed, 3 denied, 4 code expired, 5 code invalid or already used.
+            """
+    )
+
+    @Option(help: "Exchange this authorization code (the out-of-band flow).")
+    var code: String?
+
+    @Flag(help: "Print the authorize URL, then read the code from standard input.")
+    var oob = false
+
+    @Flag(help: "Revoke the stored token at Trakt and clear the store.")
+    var revoke = false
+
+    @Flag(help: "Also print the tokens (they are secrets: never paste them anywhere).")
+    var printTokens = false
+
+    static let deniedExitCode: Int32 = 3
+    static let expiredExitCode: Int32 = 4
+    static let invalidExitCode: Int32 = 5
+
+    func run() throws {
+        let configuration = try Startup.configuration(Startup.environment())
+        guard configuration.trakt.clientSecret != nil else {
+            Logger.shared.error("TRAKT_CLIENT_SECRET is required to authorize (OAuth mode)")
+            throw ExitCode(Startup.configurationExitCode)
+        }
+        let store: any TokenStore
+        let http: HTTPClient
+        do {
+            store = try Runtime.makeStore(configuration)
+            http = try HTTPClient(userAgent: configuration.userAgent, timeouts: configuration.timeouts)
+        } catch {
+            Logger.shared.error("cannot start: \(error)")
+            throw ExitCode.failure
+        }
+        let oauth = OAuthClient(settings: configuration.trakt, http: http)
+
+        if revoke {
+            try revokeStored(store: store, oauth: oauth)
+            return
+        }
+        let grant: OAuthGrant
+        if let code {
+            grant = try exchange(code, oauth: oauth)
+        } else if oob {
+            print("Open this URL, approve the app, and paste the code Trakt shows you:\n\n  \(oauth.authorizeURL())\n")
+            print("Code: ", terminator: "")
+            let pasted = readLine()?.split(whereSeparator: \.isWhitespace).first.map(String.init)
+            guard let pasted else { throw ExitCode.failure }
+            grant = try exchange(pasted, oauth: oauth)
+        } else {
+            grant = try deviceFlow(oauth: oauth)
+        }
+        try save(grant, to: store)
+    }
+
+    private func exchange(_ code: String, oauth: OAuthClient) throws -> OAuthGrant {
+        switch oauth.exchange(code: code) {
+        case .success(let grant): return grant
+        case .failure(.reauthRequired):
+            print("Trakt rejected the code (invalid_grant): it is wrong, used, or expired, or TRAKT_REDIRECT_URI differs from the app's.")
+            throw ExitCode(Self.invalidExitCode)
+        case .failure(let failure):
+            print("Authorization failed: \(failure.diagnosis)")
+            throw ExitCode.failure
+        }
+    }
+
+    private func deviceFlow(oauth: OAuthClient) throws -> OAuthGrant {
+        let device: DeviceCode
+        switch oauth.deviceCode() {
+        case .success(let value): device = value
+        case .failure(let failure):
+            print("Could not start the device flow: \(failure.diagnosis)")
+            throw ExitCode.failure
+        }
+        print("""
+
+            To authorize trakt-widget, open
+
+                \(device.verificationURL)
+
+            and enter the code
+
+                \(device.userCode)
+
+            Waiting for you (this code expires in \(Int(device.expiresIn / 60)) min)…
+            """)
+        var interval = max(1, device.interval)
+        let deadline = Clock.system.now() + device.expiresIn
+        while Clock.system.now() < deadline {
+            sleepSeconds(interval)
+            switch oauth.pollDeviceToken(device.deviceCode) {
+            case .authorized(let grant):
+                return grant
+            case .pending:
+                continue
+            case .slowDown:
+                interval += 1
+            case .denied:
+                print("Authorization was denied on Trakt. Run `trakt-widget auth` again to retry.")
+                throw ExitCode(Self.deniedExitCode)
+            case .expired:
+                print("The code expired before it was entered. Run `trakt-widget auth` again for a new one.")
+                throw ExitCode(Self.expiredExitCode)
+            case .invalidCode:
+                print("Trakt does not know this device code. Run `trakt-widget auth` again.")
+                throw ExitCode(Self.invalidExitCode)
+            case .alreadyUsed:
+                print("This code was already used. Run `trakt-widget auth` again for a new one.")
+                throw ExitCode(Self.invalidExitCode)
+            case .failed(let failure):
+                // A network blip should not waste a code the user may be typing right now.
+                Logger.shared.warning("polling failed (\(failure.code)); still waiting")
+            }
+        }
+        print("The code expired before it was entered. Run `trakt-widget auth` again for a new one.")
+        throw ExitCode(Self.expiredExitCode)
+    }
+
+    private func save(_ grant: OAuthGrant, to store: any TokenStore) throws {
+        let now = Clock.system.now()
+        let pair = TokenPair(
+            accessToken: grant.accessToken, refreshToken: grant.refreshToken,
+            expiresAt: grant.expiresAt(receivedAt: now), rotatedAt: now, generation: 0
+        )
+        do {
+            try store.saveTokens(pair)
+            let stored = try store.loadTokens()
+            print("Authorized. Stored in the \(store.kind) store (generation \(stored.pair?.generation ?? 0)); the access token expires \(Timestamp.format(pair.expiresAt ?? now)).")
+        } catch {
+            Logger.shared.error("Trakt authorized the app but the token could not be stored: \(error)")
+            throw ExitCode.failure
+        }
+        if printTokens {
+            print("access_token:  \(grant.accessToken)\nrefresh_token: \(grant.refreshToken)")
+        }
+    }
+
+    private func revokeStored(store: any TokenStore, oauth: OAuthClient) throws {
+        do {
+            let record = try store.loadTokens()
+            if let access = record.pair?.accessToken {
+                if case .failure(let failure) = oauth.revoke(access) {
+                    print("Trakt did not confirm the revocation: \(failure.diagnosis)")
+                }
+            }
+            try store.clearTokens()
+            print("Revoked and cleared the \(store.kind) store. Run `trakt-widget auth` to authorize again.")
+        } catch {
+            Logger.shared.error("could not revoke: \(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    private func sleepSeconds(_ seconds: Double) {
+        var remaining = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+        var request = remaining
+        while nanosleep(&request, &remaining) != 0 && errno == EINTR {
+            request = remaining
+        }
+    }
+}

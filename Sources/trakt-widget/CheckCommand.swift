@@ -1,0 +1,58 @@
+import ArgumentParser
+import TraktWidgetCore
+import TraktWidgetKit
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate the configuration, the token store and the token, and do one live fetch.",
+        discussion: "Prints a plain-language diagnosis for each problem and never prints a secret. Exit 0 when all is well."
+    )
+
+    func run() throws {
+        let configuration = try Startup.configuration(Startup.environment())
+        print("config:  ok (client id set, cache TTL \(Int(configuration.cacheTTL)) s, user agent \(configuration.userAgent))")
+        let runtime = try Startup.runtime(configuration)
+        var healthy = true
+
+        let reachable = runtime.store.isReachable()
+        print("store:   \(runtime.store.kind) — \(reachable ? "reachable" : "NOT reachable")")
+        healthy = healthy && reachable
+
+        print("mode:    \(runtime.mode.rawValue)")
+        if let tokens = runtime.tokens {
+            let phase = tokens.phase
+            let pair = tokens.pair
+            let expiry = pair?.expiresAt.map(Timestamp.format) ?? "unknown"
+            let rotated = pair.map { Timestamp.format($0.rotatedAt) } ?? "never"
+            print("token:   \(phase.rawValue), expires \(expiry), last rotated \(rotated)")
+            if phase == .missing || phase == .reauthRequired {
+                print("         → run `trakt-widget auth` to authorize this server with Trakt")
+                healthy = false
+            }
+        }
+        if !runtime.configuration.tmdb.hasCredentials {
+            print("tmdb:    no TMDB_API_KEY or TMDB_READ_TOKEN: posters will be null")
+        }
+
+        if let failure = runtime.engine.refreshInline(force: true) {
+            print("trakt:   FAILED — \(failure.diagnosis)")
+            healthy = false
+        } else if case .result(let result, _) = runtime.engine.lastWatched() {
+            print("trakt:   ok — \(describe(result.item))")
+            if result.item != nil && result.item?.posterURL == nil && runtime.configuration.tmdb.hasCredentials {
+                print("tmdb:    no poster for this item (TMDB has none, or TMDB failed: see the log above)")
+            }
+        }
+        if !healthy { throw ExitCode.failure }
+    }
+
+    private func describe(_ item: WatchedItem?) -> String {
+        guard let item else { return "no watch history yet" }
+        let title = item.title ?? "untitled"
+        switch item.kind {
+        case .movie: return "last watched the movie \"\(title)\" at \(item.watchedAt)"
+        case .episode: return "last watched \"\(title)\" of \"\(item.showTitle ?? "a show")\" at \(item.watchedAt)"
+        }
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import TraktWidgetCore
+import TraktWidgetKit
+
+struct LastCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "last",
+        abstract: "Fetch once and print the JSON the endpoint would serve. Exit 0 on data, 1 on error."
+    )
+
+    func run() throws {
+        let runtime = try Startup.runtime(try Startup.configuration(Startup.environment()))
+        let failure = runtime.engine.refreshInline(force: true)
+        let response = runtime.handler.respond(to: HTTPRequest(method: "GET", path: RequestHandler.lastPath))
+        print(String(decoding: response.body, as: UTF8.self))
+        if let failure { Logger.shared.error(failure.diagnosis) }
+        if failure != nil || response.status != 200 { throw ExitCode.failure }
+    }
+}
