@@ -30,7 +30,7 @@ public struct Configuration: Sendable {
 
     /// The values never to print or log.
     public var secrets: [String] {
-        [trakt.clientSecret, tmdb.apiKey, tmdb.readToken, bootstrapRefreshToken, bootstrapAccessToken].compactMap { $0 }
+        [trakt.clientSecret, tmdb.apiKey, tmdb.readToken, bootstrapRefreshToken, bootstrapAccessToken, databaseURL].compactMap { $0 }
     }
 
     public init(environment: [String: String]) throws(ConfigError) {

@@ -62,6 +62,8 @@ public final class Runtime: Sendable {
     }
 
     public static func makeStore(_ configuration: Configuration) throws -> any TokenStore {
-        try FileTokenStore(directory: configuration.stateDirectory)
+        let local = try FileTokenStore(directory: configuration.stateDirectory)
+        guard let databaseURL = configuration.databaseURL else { return local }
+        return PostgresTokenStore(conninfo: databaseURL, local: local)
     }
 }

@@ -129,7 +129,13 @@ public final class TokenManager: Sendable {
     }
 
     private func reloadAfterReauth() -> Result<String, UpstreamFailure> {
-        guard let record = try? store.loadTokens() else { return .failure(.reauthRequired) }
+        let record: TokenRecord
+        do {
+            record = try store.loadTokens()
+        } catch {
+            // The store is down, which says nothing about the token: not a re-auth.
+            return .failure(.store(error.description))
+        }
         let current = lifecycle.withLock { $0.pair }
         guard let pair = record.pair, !record.rejected,
               pair.generation > (current?.generation ?? 0) || pair.refreshToken != current?.refreshToken

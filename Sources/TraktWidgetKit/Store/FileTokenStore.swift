@@ -53,6 +53,14 @@ public final class FileTokenStore: TokenStore {
         }
     }
 
+    /// Writes `record` exactly as given (generation included), for a store that keeps this file as its
+    /// local copy.
+    func write(_ record: TokenRecord) throws(StoreError) {
+        try lock.withExclusiveLock { () throws(StoreError) in
+            try encode(record, to: tokensPath)
+        }
+    }
+
     public func clearTokens() throws(StoreError) {
         try lock.withExclusiveLock { () throws(StoreError) in
             try encode(TokenRecord(pair: nil, everHeld: true, rejected: false), to: tokensPath)

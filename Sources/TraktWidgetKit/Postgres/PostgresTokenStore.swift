@@ -1,0 +1,288 @@
+import FoundationEssentials
+import Synchronization
+import TraktWidgetCore
+
+/// Tokens and the last good result in PostgreSQL (`DATABASE_URL`), shared by every responder on every
+/// host. Refreshes take a transaction-level advisory lock, so exactly one process spends a refresh token.
+///
+/// A local `FileTokenStore` stands beside it: a rotated pair is written there, fsync'd, before the
+/// database commit, so a failing database never loses it; when the database is unreachable the process
+/// carries on from that file, and the newer `generation` is written back once the database returns.
+public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
+    public let kind = "postgres"
+
+    /// The one connection and its reconnect state, guarded by `lock` (libpq forbids sharing a
+    /// connection between threads; the refresh thread is the only regular user).
+    private let lock = ConditionLock()
+    private var connection: PGConnection?
+    private var retryAt = 0.0
+    private var retryDelay = PostgresTokenStore.minimumReconnectDelay
+
+    static let minimumReconnectDelay = 1.0
+    static let maximumReconnectDelay = 30.0
+    static let connectTimeout = 3
+    static let pingInterval = 2.0
+
+    private let conninfo: String
+    private let local: FileTokenStore
+    private let clock: Clock
+    private let log = Logger.shared
+    private let lastPing = Mutex<(at: Double, reachable: Bool)?>(nil)
+
+    public init(conninfo: String, local: FileTokenStore, clock: Clock = .system) {
+        self.conninfo = conninfo
+        self.local = local
+        self.clock = clock
+        // Connect and migrate now when possible; a database down at start is not fatal.
+        do {
+            try withConnection { _ throws(PostgresError) in }
+        } catch {
+            log.warning("PostgreSQL is unreachable at start (\(error)); serving from the local state file until it returns")
+        }
+    }
+
+    // MARK: TokenStore
+
+    public func loadTokens() throws(StoreError) -> TokenRecord {
+        let fallback = try? local.loadTokens()
+        do {
+            return try withConnection { connection throws(PostgresError) in
+                let stored = try Self.readTokens(connection, forUpdate: false)
+                if let fallback, Self.generation(fallback) > Self.generation(stored) {
+                    try Self.writeTokens(fallback, connection)
+                    log.info("wrote the newer local token (generation \(Self.generation(fallback))) back to PostgreSQL")
+                    return fallback
+                }
+                return stored
+            }
+        } catch {
+            // Never fall back to "nothing stored": that would let an environment token be spent.
+            guard let fallback, fallback.pair != nil else { throw StoreError("read tokens", error.description) }
+            return fallback
+        }
+    }
+
+    public func rotate(_ decide: (TokenRecord) -> RotationDecision) throws(StoreError) -> (RotationDecision, TokenRecord) {
+        do {
+            return try withConnection { connection throws(PostgresError) in
+                try rotate(on: connection, decide)
+            }
+        } catch let error where error.isConnectionProblem {
+            // The database is down: serialise on this host through the file lock and keep serving. The
+            // pair lands in the local file and is written back by generation when the database returns.
+            log.warning("PostgreSQL unavailable during a token refresh (\(error)); using the local state file")
+            return try local.rotate { record in decide(Self.newer(record, than: nil)) }
+        } catch {
+            throw StoreError("rotate tokens", error.description)
+        }
+    }
+
+    public func saveTokens(_ pair: TokenPair) throws(StoreError) {
+        do {
+            try withConnection { connection throws(PostgresError) in
+                try connection.execute("BEGIN", operation: "begin save")
+                do throws(PostgresError) {
+                    try connection.execute("SELECT pg_advisory_xact_lock($1::bigint)", [SchemaMigrations.refreshLockKey], operation: "lock tokens")
+                    let stored = try Self.readTokens(connection, forUpdate: true)
+                    let localRecord = try? local.loadTokens()
+                    var next = pair
+                    next.generation = max(Self.generation(stored), localRecord.map(Self.generation) ?? 0) + 1
+                    let record = TokenRecord(pair: next, everHeld: true, rejected: false)
+                    try? local.write(record)
+                    try Self.writeTokens(record, connection)
+                    try connection.execute("COMMIT", operation: "commit save")
+                } catch {
+                    _ = try? connection.execute("ROLLBACK", operation: "rollback save")
+                    throw error
+                }
+            }
+        } catch {
+            throw StoreError("save tokens", error.description)
+        }
+    }
+
+    public func clearTokens() throws(StoreError) {
+        do {
+            try withConnection { connection throws(PostgresError) in
+                try Self.writeTokens(TokenRecord(pair: nil, everHeld: true, rejected: false), connection)
+            }
+        } catch {
+            throw StoreError("clear tokens", error.description)
+        }
+        try local.clearTokens()
+    }
+
+    public func loadLastResult() throws(StoreError) -> PersistedResult? {
+        let fallback = try? local.loadLastResult()
+        let stored: PersistedResult? = try? withConnection { connection throws(PostgresError) in
+            let result = try connection.execute("SELECT payload::text FROM trakt_widget_last_result WHERE id = 1", operation: "read last result")
+            guard result.rowCount == 1, let text = result.text(0, 0) else { return nil }
+            return try? JSONDecoder().decode(PersistedResult.self, from: Data(text.utf8))
+        }
+        switch (stored, fallback) {
+        case (let a?, let b?): return a.verifiedAt >= b.verifiedAt ? a : b
+        case (let a?, nil): return a
+        case (nil, let b): return b
+        }
+    }
+
+    public func saveLastResult(_ result: PersistedResult) throws(StoreError) {
+        // Locally first: a restart during a database outage still has it.
+        try local.saveLastResult(result)
+        let json: String
+        do {
+            json = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
+        } catch {
+            throw StoreError("encode last result", "\(error)")
+        }
+        do {
+            try withConnection { connection throws(PostgresError) in
+                try connection.execute(
+                    """
+                    INSERT INTO trakt_widget_last_result (id, payload, updated_at) VALUES (1, $1::jsonb, now())
+                    ON CONFLICT (id) DO UPDATE SET payload = excluded.payload, updated_at = now()
+                    """,
+                    [json], operation: "write last result"
+                )
+            }
+        } catch {
+            throw StoreError("write last result", error.description)
+        }
+    }
+
+    /// Health may be polled often; one ping every few seconds is enough to tell.
+    public func isReachable() -> Bool {
+        let now = clock.now()
+        if let cached = lastPing.withLock({ $0 }), now - cached.at < Self.pingInterval { return cached.reachable }
+        let reachable = PGConnection.ping(conninfo: conninfo, connectTimeout: Self.connectTimeout)
+        lastPing.withLock { $0 = (now, reachable) }
+        return reachable
+    }
+
+    // MARK: Rotation
+
+    private func rotate(on connection: PGConnection, _ decide: (TokenRecord) -> RotationDecision) throws(PostgresError) -> (RotationDecision, TokenRecord) {
+        try connection.execute("BEGIN", operation: "begin refresh")
+        do throws(PostgresError) {
+            // Held until COMMIT: every other process waits here, then re-reads the rotated pair.
+            try connection.execute("SELECT pg_advisory_xact_lock($1::bigint)", [SchemaMigrations.refreshLockKey], operation: "lock tokens")
+            var record = Self.newer(try? local.loadTokens(), than: try Self.readTokens(connection, forUpdate: true))
+            let decision = decide(record)
+            switch decision {
+            case .replace(let pair):
+                record = TokenRecord(pair: pair, everHeld: true, rejected: false)
+                // Durable locally before the commit: if the commit fails, the pair is not lost.
+                do {
+                    try local.write(record)
+                } catch {
+                    log.error("could not write the rotated token to the local state file: \(error)")
+                }
+                do throws(PostgresError) {
+                    try Self.writeTokens(record, connection)
+                    try connection.execute("COMMIT", operation: "commit refresh")
+                } catch {
+                    _ = try? connection.execute("ROLLBACK", operation: "rollback refresh")
+                            log.error("PostgreSQL did not commit the rotated token (\(error)); it is in the local state file and will be written back")
+                }
+                return (decision, record)
+            case .rejected:
+                record.rejected = true
+                try Self.writeTokens(record, connection)
+            case .adopt, .failed:
+                break
+            }
+            try connection.execute("COMMIT", operation: "commit refresh")
+            return (decision, record)
+        } catch {
+            _ = try? connection.execute("ROLLBACK", operation: "rollback refresh")
+            throw error
+        }
+    }
+
+    // MARK: Connection
+
+    /// Runs `body` on the connection, connecting (and migrating) first when needed. While the database
+    /// is down, reconnects are spaced out with backoff; in between, calls fail at once.
+    private func withConnection<T>(_ body: (PGConnection) throws(PostgresError) -> T) throws(PostgresError) -> T {
+        let result: Result<T, PostgresError> = lock.withLock {
+            if connection?.isHealthy != true {
+                connection = nil
+                let now = clock.now()
+                guard now >= retryAt else { return .failure(.unavailable("reconnect backoff")) }
+                do throws(PostgresError) {
+                    let fresh = try PGConnection(conninfo: conninfo, connectTimeout: Self.connectTimeout)
+                    try SchemaMigrations.apply(on: fresh)
+                    connection = fresh
+                    retryDelay = Self.minimumReconnectDelay
+                    log.info("connected to PostgreSQL")
+                } catch {
+                    retryAt = now + retryDelay
+                    retryDelay = min(retryDelay * 2, Self.maximumReconnectDelay)
+                    return .failure(error)
+                }
+            }
+            do throws(PostgresError) {
+                return .success(try body(connection!))
+            } catch {
+                if error.isConnectionProblem { connection = nil }
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    // MARK: Rows
+
+    private static func readTokens(_ connection: PGConnection, forUpdate: Bool) throws(PostgresError) -> TokenRecord {
+        let result = try connection.execute(
+            """
+            SELECT access_token, refresh_token, extract(epoch FROM expires_at)::float8,
+                   extract(epoch FROM updated_at)::float8, generation, ever_held, rejected
+            FROM trakt_widget_tokens WHERE id = 1\(forUpdate ? " FOR UPDATE" : "")
+            """,
+            operation: "read tokens"
+        )
+        guard result.rowCount == 1 else { return TokenRecord() }
+        let everHeld = result.text(0, 5) == "t"
+        let rejected = result.text(0, 6) == "t"
+        guard let refresh = result.text(0, 1) else { return TokenRecord(pair: nil, everHeld: everHeld, rejected: false) }
+        let pair = TokenPair(
+            accessToken: result.text(0, 0), refreshToken: refresh,
+            expiresAt: result.text(0, 2).flatMap(Double.init),
+            rotatedAt: result.text(0, 3).flatMap(Double.init) ?? 0,
+            generation: result.text(0, 4).flatMap(Int.init) ?? 0
+        )
+        return TokenRecord(pair: pair, everHeld: everHeld, rejected: rejected)
+    }
+
+    private static func writeTokens(_ record: TokenRecord, _ connection: PGConnection) throws(PostgresError) {
+        let pair = record.pair
+        try connection.execute(
+            """
+            INSERT INTO trakt_widget_tokens (id, access_token, refresh_token, expires_at, updated_at, generation, ever_held, rejected)
+            VALUES (1, $1, $2, to_timestamp($3::float8), to_timestamp($4::float8), $5::bigint, $6::boolean, $7::boolean)
+            ON CONFLICT (id) DO UPDATE SET
+                access_token = excluded.access_token, refresh_token = excluded.refresh_token,
+                expires_at = excluded.expires_at, updated_at = excluded.updated_at,
+                generation = excluded.generation, ever_held = excluded.ever_held, rejected = excluded.rejected
+            """,
+            [
+                pair?.accessToken, pair?.refreshToken, pair?.expiresAt.map { String($0) },
+                String(pair?.rotatedAt ?? 0), String(pair?.generation ?? 0),
+                record.everHeld ? "true" : "false", record.rejected ? "true" : "false",
+            ],
+            operation: "write tokens"
+        )
+    }
+
+    private static func generation(_ record: TokenRecord) -> Int {
+        record.pair?.generation ?? 0
+    }
+
+    /// The record with the higher generation; the database's on a tie, since it is the shared truth.
+    private static func newer(_ candidate: TokenRecord?, than stored: TokenRecord?) -> TokenRecord {
+        guard let candidate else { return stored ?? TokenRecord() }
+        guard let stored else { return candidate }
+        return generation(candidate) > generation(stored) ? candidate : stored
+    }
+}
