@@ -1,0 +1,48 @@
+"""Maps upstream paths (all three hosts share one port) to their handlers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+from urllib.parse import unquote
+
+from . import tmdb, trakt
+from .responses import Request, Response, json_response
+from .state import FakeState
+
+Handler = Callable[..., Response]
+
+_ROUTES: list[tuple[str, re.Pattern[str], Handler, dict[str, Any]]] = [
+    (method, re.compile(pattern), handler, extra)
+    for method, pattern, handler, extra in [
+        # api.trakt.tv
+        ("GET", r"/sync/last_activities", trakt.last_activities, {}),
+        ("GET", r"/sync/history(?:/(?P<kind>movies|episodes))?", trakt.sync_history, {}),
+        ("GET", r"/users/(?P<username>[^/]+)/history(?:/(?P<kind>movies|episodes))?", trakt.user_history, {}),
+        # auth.trakt.tv
+        ("POST", r"/oauth/token", trakt.oauth_token, {}),
+        ("POST", r"/oauth/device/code", trakt.device_code, {}),
+        ("POST", r"/oauth/device/token", trakt.device_token, {}),
+        ("POST", r"/oauth/revoke", trakt.revoke, {}),
+        # api.themoviedb.org
+        ("GET", r"/3/movie/(?P<tmdb_id>[^/]+)", tmdb.record, {"kind": "movie"}),
+        ("GET", r"/3/tv/(?P<tmdb_id>[^/]+)", tmdb.record, {"kind": "tv"}),
+        ("GET", r"/3/configuration", tmdb.configuration, {}),
+    ]
+]
+
+
+def dispatch(state: FakeState, request: Request) -> Response:
+    wrong_method = False
+    for method, pattern, handler, extra in _ROUTES:
+        match = pattern.fullmatch(request.path)
+        if not match:
+            continue
+        if request.method != method:
+            wrong_method = True
+            continue
+        groups = {k: unquote(v) for k, v in match.groupdict().items() if v is not None}
+        return handler(state, request, **groups, **extra)
+    if wrong_method:
+        return json_response(405, {"error": "method_not_allowed"})
+    return json_response(404, {"error": "not_found", "error_description": "the fake does not serve this path"})
