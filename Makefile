@@ -1,0 +1,79 @@
+# trakt-widget — build, test, run and install. `make help` lists the targets.
+
+SWIFT      ?= swift
+PYTHON     ?= python3
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BINDIR      = $(DESTDIR)$(PREFIX)/bin
+SHAREDIR    = $(DESTDIR)$(PREFIX)/share/trakt-widget
+UNITDIR     = $(DESTDIR)/etc/systemd/system
+NGINXDIR    = $(DESTDIR)/etc/nginx
+ETCDIR      = $(DESTDIR)/etc/trakt-widget
+
+DEBUG_BIN   = .build/debug/trakt-widget
+RELEASE_BIN = .build/release/trakt-widget
+
+# Debian 12 packages the project needs to build, test and run; CI installs the same list.
+APT_PACKAGES = $(shell cat .ci/apt-packages.txt)
+
+.PHONY: help build release test unit integration run install uninstall clean deps bench soak fuzz
+
+help:
+	@echo "make build      debug build"
+	@echo "make release    release build ($(RELEASE_BIN))"
+	@echo "make test       unit tests, then the real-stack integration tests"
+	@echo "make run        local stack: nginx on 127.0.0.1:8080 + responder + demo upstream"
+	@echo "make install    install binary, units, nginx files and env example (PREFIX, DESTDIR)"
+	@echo "make uninstall  remove what install placed (keeps /etc/trakt-widget/env)"
+	@echo "make clean      remove build output and ./var"
+
+build:
+	$(SWIFT) build
+
+release:
+	$(SWIFT) build -c release --static-swift-stdlib
+
+test: unit integration
+
+unit:
+	$(SWIFT) build
+	$(SWIFT) test
+
+integration: build
+	TRAKT_WIDGET_BIN=$(CURDIR)/$(DEBUG_BIN) $(PYTHON) -m pytest Tests/Integration -q -p no:cacheprovider
+
+run: release
+	@Tests/Integration/require-packages.sh run
+	TRAKT_WIDGET_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) Tests/Integration/localstack.py
+
+install: release
+	install -d $(BINDIR) $(SHAREDIR)/web $(UNITDIR) $(NGINXDIR)/conf.d $(NGINXDIR)/snippets $(ETCDIR)/credentials
+	install -m 0755 $(RELEASE_BIN) $(BINDIR)/trakt-widget
+	install -m 0644 web/trakt-widget.js web/index.html $(SHAREDIR)/web/
+	sed 's#/usr/local/bin/trakt-widget#$(PREFIX)/bin/trakt-widget#' systemd/trakt-widget.service > $(UNITDIR)/trakt-widget.service
+	chmod 0644 $(UNITDIR)/trakt-widget.service
+	install -m 0644 systemd/trakt-widget.socket $(UNITDIR)/trakt-widget.socket
+	install -m 0644 nginx/trakt-widget-http.conf $(NGINXDIR)/conf.d/trakt-widget.conf
+	install -m 0644 nginx/trakt-widget-locations.conf $(NGINXDIR)/snippets/trakt-widget-locations.conf
+	@# Site-specific files: never overwrite what the operator edited.
+	test -e $(NGINXDIR)/snippets/trakt-widget-origins.conf || install -m 0644 nginx/trakt-widget-origins.conf $(NGINXDIR)/snippets/trakt-widget-origins.conf
+	test -e $(NGINXDIR)/sites-available/trakt-widget || { install -d $(NGINXDIR)/sites-available && install -m 0644 nginx/trakt-widget-server.conf $(NGINXDIR)/sites-available/trakt-widget; }
+	install -m 0644 systemd/trakt-widget.env.example $(ETCDIR)/env.example
+	test -e $(ETCDIR)/env || install -m 0640 systemd/trakt-widget.env.example $(ETCDIR)/env
+	chmod 0700 $(ETCDIR)/credentials
+
+uninstall:
+	rm -f $(BINDIR)/trakt-widget $(UNITDIR)/trakt-widget.service $(UNITDIR)/trakt-widget.socket
+	rm -f $(NGINXDIR)/conf.d/trakt-widget.conf $(NGINXDIR)/snippets/trakt-widget-locations.conf
+	rm -f $(ETCDIR)/env.example
+	rm -rf $(SHAREDIR)
+	@echo "kept: $(ETCDIR)/env, credentials, the origins and site files under $(NGINXDIR)"
+
+clean:
+	rm -rf .build var Tests/Integration/artifacts
+
+deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(APT_PACKAGES)
+	$(PYTHON) -m pip install --quiet -r Tests/Integration/requirements.txt \
+	  || $(PYTHON) -m pip install --quiet --break-system-packages -r Tests/Integration/requirements.txt
