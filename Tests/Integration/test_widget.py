@@ -1,0 +1,588 @@
+"""The <trakt-last-watched> custom element (web/trakt-widget.js), driven in real headless Chromium.
+
+Layout, so the serving side can be swapped without touching the tests:
+
+* `site` is the only fixture the tests talk to. Today it is `widget_server`, a tiny local http.server that
+  serves web/ like nginx does (`/` = web/index.html, `/widget/...` = web/...) and plays `/api/trakt/last`
+  with whatever answer a test asks for. To run these against the real stack (nginx -> responder -> fake
+  upstream), give `site` an adapter with the same small interface (see `WidgetServer`'s public methods).
+* Everything under "Browser helpers" only needs a WebDriver pointed at a page with widgets on it.
+
+Screenshots of each state land in Tests/Integration/artifacts/widget-<state>.png.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import json
+import os
+import pathlib
+import shutil
+import struct
+import threading
+import time
+import zlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+WEB = ROOT / "web"
+ARTIFACTS = pathlib.Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+
+# Without a browser these tests cannot run; in CI that is an install bug, so fail loudly there.
+if not os.environ.get("CI"):
+    pytest.importorskip("selenium", reason="pip install selenium")
+    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
+        pytest.skip("chromium / chromium-driver not installed", allow_module_level=True)
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+TIMEOUT = 10
+
+
+# --------------------------------------------------------------------------- API answers (contract shapes)
+
+def ago_iso(**delta) -> str:
+    when = dt.datetime.now(dt.timezone.utc) - dt.timedelta(**delta)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def movie(**over) -> dict:
+    return {"type": "movie", "title": "The Matrix", "year": 1999, "poster_url": None,
+            "trakt_url": "https://trakt.tv/movies/the-matrix-1999",
+            "watched_at": ago_iso(hours=3, minutes=5), **over}
+
+
+def episode(**over) -> dict:
+    return {"type": "episode", "title": "Chikhai Bardo", "show_title": "Severance", "season": 2, "episode": 7,
+            "year": 2022, "poster_url": None, "trakt_url": "https://trakt.tv/shows/severance/seasons/2/episodes/7",
+            "watched_at": ago_iso(days=1, hours=2), **over}
+
+
+# --------------------------------------------------------------------------- local serving fixture
+
+def _png(width=40, height=60) -> bytes:
+    """A real (tiny) poster-ish PNG: a vertical gradient, so a loaded poster is visible in screenshots."""
+    rows = b"".join(b"\x00" + bytes((20 + y * 2, 40 + y, 90 + y * 2) * width) for y in range(height))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+class WidgetServer:
+    """Serves web/ like nginx does and plays /api/trakt/last.
+
+    Public interface used by the tests (an adapter for the real stack needs the same):
+      base_url, poster_ok, poster_missing, api_hits,
+      answer(data, **top)  -> 200 {"ok": true, "data": data, "cached_at": ..., **top}
+      fail(status, code)   -> status {"ok": false, "code": code, "error": ...}
+      drop()               -> the connection closes without an answer (network error)
+      delay(seconds)       -> hold every API answer that long
+    """
+
+    POSTER = _png()
+    # The demo page's policy from nginx/trakt-widget-http.conf ($trakt_csp), so CSP breakage shows up here too.
+    CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; "
+           "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+    TYPES = {".js": "text/javascript", ".html": "text/html", ".css": "text/css", ".md": "text/plain"}
+
+    def __init__(self):
+        self.api_hits = 0
+        self._lock = threading.Lock()
+        self.reset()
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                path = self.path.split("?")[0]
+                if path == "/api/trakt/last":
+                    return server._api(self)
+                if path == "/img/poster.png":
+                    return self._send(200, server.POSTER, "image/png")
+                if path == "/":
+                    return self._send(200, (WEB / "index.html").read_bytes(), "text/html; charset=utf-8",
+                                      [("Content-Security-Policy", server.CSP)])
+                if path.startswith("/widget/"):
+                    file = (WEB / path[len("/widget/"):]).resolve()
+                    if file.is_file() and WEB in file.parents:
+                        return self._send(200, file.read_bytes(), server.TYPES.get(file.suffix, "application/octet-stream"))
+                self._send(404, b"not found", "text/plain")
+
+            def _send(self, status, body, ctype, extra=()):
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in extra:
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        self.poster_ok = f"{self.base_url}/img/poster.png"
+        self.poster_missing = f"{self.base_url}/img/missing.jpg"
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+
+    def reset(self):
+        self._status, self._body, self._delay = 200, {"ok": True, "data": None, "cached_at": ago_iso()}, 0.0
+
+    def answer(self, data, **top):
+        self._status, self._body = 200, {"ok": True, "data": data, "cached_at": ago_iso(), **top}
+
+    def fail(self, status=503, code="UPSTREAM_UNAVAILABLE"):
+        self._status, self._body = status, {"ok": False, "code": code, "error": "upstream is down"}
+
+    def drop(self):
+        self._status, self._body = None, None
+
+    def delay(self, seconds):
+        self._delay = seconds
+
+    def _api(self, req):
+        with self._lock:
+            self.api_hits += 1
+        status, body, delay = self._status, self._body, self._delay
+        if delay:
+            time.sleep(delay)
+        if status is None:
+            req.close_connection = True  # no bytes at all: the browser sees a network error
+            return
+        data = json.dumps(body, ensure_ascii=False).encode()
+        req._send(status, data, "application/json; charset=utf-8", [("Cache-Control", "no-store")])
+
+    def close(self):
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def widget_server():
+    server = WidgetServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def site(widget_server):
+    """The serving side the tests use. Swap this for an adapter over `stack` to test the real thing."""
+    widget_server.reset()
+    yield widget_server
+    widget_server.reset()
+
+
+# --------------------------------------------------------------------------- browser helpers
+
+@pytest.fixture(scope="module")
+def browser():
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,720",
+                 "--force-device-scale-factor=1", "--lang=en-US", "--hide-scrollbars"):
+        opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=opts, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
+    # A real API sends Cache-Control max-age; a test changes the answer between page loads, so no HTTP cache.
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def page(browser, site):
+    """The demo page (light, dark and auto widgets) loaded and settled past the skeleton."""
+
+    def load(wait=True):
+        browser.get(site.base_url + "/")
+        if wait:
+            wait_rendered(browser)
+        return browser
+
+    yield load
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
+
+# Reads each widget's rendered state through its shadow root. innerText = what is really visible.
+READ_WIDGETS = """
+return [...document.querySelectorAll('trakt-last-watched')].map(el => {
+  const r = el.shadowRoot, card = r.querySelector('[part~=card]');
+  const img = r.querySelector('img'), t = r.querySelector('time'), p = r.querySelector('.poster');
+  const box = p.getBoundingClientRect(), ph = getComputedStyle(p, '::before');
+  return {
+    text: card.innerText, loading: card.classList.contains('skel'), tag: card.localName,
+    href: card.getAttribute('href'), bg: getComputedStyle(card).backgroundColor,
+    time: t && {datetime: t.getAttribute('datetime'), title: t.title, text: t.textContent},
+    img: img && {alt: img.alt, loading: img.loading, complete: img.complete, naturalWidth: img.naturalWidth,
+                 opacity: getComputedStyle(img).opacity, src: img.src},
+    poster: {width: box.width, height: box.height, placeholder: ph.content !== 'none' && ph.display !== 'none'},
+  };
+});
+"""
+
+# Any <img> that finished without pixels yet is painted would show the browser's broken-image icon.
+BROKEN_IMAGES = """
+const out = [];
+for (const el of document.querySelectorAll('trakt-last-watched'))
+  for (const img of el.shadowRoot.querySelectorAll('img')) {
+    const cs = getComputedStyle(img);
+    if (img.complete && img.naturalWidth === 0 && cs.display !== 'none' && cs.visibility !== 'hidden'
+        && cs.opacity !== '0') out.push(img.src);
+  }
+return out;
+"""
+
+
+def widgets(driver) -> list[dict]:
+    return driver.execute_script(READ_WIDGETS)
+
+
+def wait_rendered(driver, timeout=TIMEOUT) -> list[dict]:
+    def done(d):
+        ws = widgets(d)
+        return ws if ws and not any(w["loading"] for w in ws) else False
+
+    return WebDriverWait(driver, timeout).until(done)
+
+
+def wait_all_text(driver, needle, timeout=TIMEOUT) -> list[dict]:
+    def done(d):
+        ws = widgets(d)
+        return ws if ws and all(needle in w["text"] for w in ws) else False
+
+    return WebDriverWait(driver, timeout).until(done, f"no widget shows {needle!r}")
+
+
+def wait_posters(driver, timeout=TIMEOUT):
+    """Every widget's poster has loaded and finished fading in (screenshots mid-fade look half-broken)."""
+    WebDriverWait(driver, timeout).until(lambda d: all(
+        w["img"] and w["img"]["naturalWidth"] > 0 and w["img"]["opacity"] == "1" for w in widgets(d)))
+
+
+def broken_images(driver) -> list[str]:
+    return driver.execute_script(BROKEN_IMAGES)
+
+
+def shot(driver, state):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / f"widget-{state}.png"))
+
+
+def assert_clean(w):
+    """Nothing a broken renderer would leak into the visible text."""
+    for junk in ("undefined", "null", "NaN", "Invalid Date", "[object"):
+        assert junk not in w["text"], w["text"]
+
+
+# --------------------------------------------------------------------------- tests
+
+def test_movie(page, site):
+    m = movie(poster_url=site.poster_ok)
+    site.answer(m)
+    driver = page()
+    wait_posters(driver)
+    ws = widgets(driver)
+    assert len(ws) == 3
+    for w in ws:
+        assert_clean(w)
+        assert "The Matrix" in w["text"] and "1999" in w["text"]
+        assert "watched 3 hours ago" in w["text"]
+        assert w["tag"] == "a" and w["href"] == "https://trakt.tv/movies/the-matrix-1999"
+        assert w["img"]["alt"] == "Poster: The Matrix" and w["img"]["loading"] == "lazy"
+        assert w["poster"]["width"] / w["poster"]["height"] == pytest.approx(2 / 3, abs=0.02)
+        # The exact date is the <time> tooltip; datetime is machine-readable.
+        assert w["time"]["datetime"] == m["watched_at"]
+        assert m["watched_at"][:4] in w["time"]["title"]
+    link = driver.find_element(By.CSS_SELECTOR, "trakt-last-watched").shadow_root.find_element(By.CSS_SELECTOR, "a")
+    assert link.accessible_name == "Last watched The Matrix"
+    assert broken_images(driver) == []
+    shot(driver, "movie")
+
+
+def test_no_console_errors(page, site, browser):
+    """No script error and no CSP violation on the demo page (under the production CSP)."""
+    browser.get_log("browser")  # drop earlier tests' entries
+    site.answer(episode(poster_url=site.poster_ok))
+    driver = page()
+    wait_posters(driver)
+    errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+    assert errors == []
+
+
+def test_episode(page, site):
+    site.answer(episode(poster_url=site.poster_ok))
+    driver = page()
+    for w in wait_all_text(driver, "Chikhai Bardo"):
+        assert_clean(w)
+        assert "Severance" in w["text"] and "S2 E7" in w["text"] and "2022" in w["text"]
+        assert "watched yesterday" in w["text"]
+        assert w["href"].endswith("/seasons/2/episodes/7")
+    link = driver.find_element(By.CSS_SELECTOR, "trakt-last-watched").shadow_root.find_element(By.CSS_SELECTOR, "a")
+    assert link.accessible_name == "Last watched Severance S2 E7 Chikhai Bardo"
+    wait_posters(driver)
+    shot(driver, "episode")
+
+
+def test_episode_without_title(page, site):
+    # The backend's stand-in title for an untitled episode.
+    site.answer(episode(title="Severance S2E7", poster_url=site.poster_ok))
+    driver = page()
+    for w in wait_all_text(driver, "S2 E7"):
+        assert_clean(w)
+        assert "Severance" in w["text"]
+        assert "S2E7" not in w["text"]  # the label already says it; no "Severance S2E7" repeat
+    wait_posters(driver)
+    shot(driver, "episode-untitled")
+
+
+def test_no_poster_shows_placeholder(page, site):
+    site.answer(movie(poster_url=None, year=None, trakt_url=None))
+    driver = page()
+    for w in widgets(driver):
+        assert_clean(w)
+        assert w["img"] is None and w["poster"]["placeholder"]
+        assert w["poster"]["width"] > 40 and w["poster"]["height"] > 60
+        assert w["tag"] == "div"  # nothing to link to
+        assert "The Matrix" in w["text"] and " · " not in w["text"]
+    assert broken_images(driver) == []
+    shot(driver, "no-poster")
+
+
+def test_broken_poster_never_shows_broken_icon(page, site):
+    site.answer(movie(poster_url=site.poster_missing))
+    driver = page()
+    # The 404 poster is dropped, leaving the placeholder.
+    WebDriverWait(driver, TIMEOUT).until(lambda d: all(w["img"] is None for w in widgets(d)))
+    assert broken_images(driver) == []
+    assert all(w["poster"]["placeholder"] for w in widgets(driver))
+    shot(driver, "broken-poster")
+    # Unreachable host (no internet here, like image.tmdb.org): while pending or failed, never a broken icon.
+    site.answer(movie(poster_url="https://image.tmdb.org/t/p/w500/abc.jpg"))
+    page()
+    for _ in range(5):
+        assert broken_images(driver) == []
+        time.sleep(0.1)
+
+
+def test_empty_history(page, site):
+    site.answer(None)
+    driver = page()
+    for w in widgets(driver):
+        assert_clean(w)
+        assert "Nothing watched yet" in w["text"]
+    shot(driver, "empty")
+
+
+@pytest.mark.parametrize("how", ["upstream-503", "reauth-503", "ok-false-200", "network-error"])
+def test_unavailable(page, site, how):
+    if how == "upstream-503":
+        site.fail(503, "UPSTREAM_UNAVAILABLE")
+    elif how == "reauth-503":
+        site.fail(503, "REAUTH_REQUIRED")
+    elif how == "ok-false-200":
+        site.fail(200, "UPSTREAM_UNAVAILABLE")
+    else:
+        site.drop()
+    driver = page()
+    for w in widgets(driver):
+        assert_clean(w)
+        assert "No recent activity" in w["text"]
+        assert "upstream is down" not in w["text"]
+    if how == "upstream-503":
+        shot(driver, "unavailable")
+
+
+def test_stale_is_shown_normally(page, site):
+    site.answer(movie(), stale=True)
+    for w in widgets(page()):
+        assert "The Matrix" in w["text"] and "watched 3 hours ago" in w["text"]
+
+
+def test_utf8_title(page, site):
+    site.answer(movie(title="千と千尋の神隠し", year=2001, poster_url=site.poster_ok))
+    driver = page()
+    for w in wait_all_text(driver, "千と千尋の神隠し"):
+        assert_clean(w)
+    wait_posters(driver)
+    shot(driver, "utf8")
+
+
+def test_markup_in_data_stays_text(page, site):
+    title = '<img src=x onerror="window.__pwned=1"><b>Bold</b> & "Co" </script>'
+    site.answer(movie(title=title, trakt_url="javascript:window.__pwned=2", poster_url="javascript:1"))
+    driver = page()
+    for w in wait_all_text(driver, "<b>Bold</b>"):
+        assert title in w["text"]
+        assert w["tag"] == "div" and w["img"] is None  # non-http(s) URLs are neither linked nor loaded
+    assert driver.execute_script(
+        "return [...document.querySelectorAll('trakt-last-watched')]"
+        ".some(el => el.shadowRoot.querySelector('b, script, [onerror]'))") is False
+    assert driver.execute_script("return window.__pwned") is None
+
+
+def test_refresh_shows_new_answer(page, site):
+    site.answer(movie(title="Old Title"))
+    driver = page()
+    wait_all_text(driver, "Old Title")
+    driver.execute_script("document.querySelectorAll('trakt-last-watched').forEach(e => e.setAttribute('refresh', '1'))")
+    site.answer(episode(title="Brand New Episode"))
+    wait_all_text(driver, "Brand New Episode")
+    # A failing refresh keeps the card on screen rather than blanking it.
+    hits = site.api_hits
+    site.fail(503)
+    WebDriverWait(driver, TIMEOUT).until(lambda d: site.api_hits >= hits + 3)
+    assert all("Brand New Episode" in w["text"] for w in widgets(driver))
+
+
+def test_same_answer_keeps_the_poster(page, site):
+    """A poll that returns the same data must not rebuild the card (the poster would flash)."""
+    site.answer(movie(poster_url=site.poster_ok))
+    driver = page()
+    wait_posters(driver)
+    driver.execute_script("""document.querySelectorAll('trakt-last-watched').forEach(e => {
+        e.shadowRoot.querySelector('img').dataset.marker = 'kept'; e.setAttribute('refresh', '1'); });""")
+    hits = site.api_hits
+    WebDriverWait(driver, TIMEOUT).until(lambda d: site.api_hits >= hits + 6)
+    assert driver.execute_script("""return [...document.querySelectorAll('trakt-last-watched')]
+        .every(e => e.shadowRoot.querySelector('img[data-marker=kept]'))""")
+
+
+@pytest.mark.parametrize("seconds_ago, expected", [
+    (20, "just now"), (-90, "just now"), (5 * 60, "5 minutes ago"), (3600, "1 hour ago"),
+    (26 * 3600, "yesterday"), (3 * 86400, "3 days ago"), (8 * 86400, "last week"),
+    (45 * 86400, "last month"), (400 * 86400, "last year"), (3 * 365 * 86400, "3 years ago"),
+])
+def test_relative_time_wording(page, site, seconds_ago, expected):
+    driver = page(wait=False)
+    got = driver.execute_async_script("""const [s, done] = arguments;
+        import('/widget/trakt-widget.js').then(m => done(m.ago(Date.now() - s * 1000)));""", seconds_ago)
+    assert got == expected
+
+
+HIDE = """
+Object.defineProperty(document, 'hidden', {configurable: true, get: () => arguments[0]});
+Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => arguments[0] ? 'hidden' : 'visible'});
+document.dispatchEvent(new Event('visibilitychange'));
+"""
+
+
+def test_refresh_pauses_while_hidden(page, site):
+    site.answer(movie())
+    driver = page()
+    hits = site.api_hits
+    driver.execute_script("document.querySelectorAll('trakt-last-watched').forEach(e => e.setAttribute('refresh', '1'))")
+    WebDriverWait(driver, TIMEOUT).until(lambda d: site.api_hits > hits + 3)  # polling is live
+    driver.execute_script(HIDE, True)
+    time.sleep(0.5)  # let fetches already in flight land
+    hits = site.api_hits
+    time.sleep(2.5)  # > 2 refresh periods
+    assert site.api_hits == hits, "polled while the tab was hidden"
+    driver.execute_script(HIDE, False)  # overdue, so it refreshes straight away
+    WebDriverWait(driver, 2).until(lambda d: site.api_hits >= hits + 3)
+
+
+SPY_AND_ADD = """
+window.__signals = [];
+const real = window.__realFetch ||= window.fetch;
+window.fetch = (url, opts) => (window.__signals.push(opts.signal), real(url, opts));
+const el = document.createElement('trakt-last-watched');
+el.id = 'probe';
+el.setAttribute('refresh', '1');
+el.setAttribute('src', '/api/trakt/last');
+document.body.append(el);
+"""
+
+
+def test_removal_aborts_and_stops_polling(page, site):
+    site.answer(movie())
+    driver = page()
+    site.delay(3)
+    driver.execute_script(SPY_AND_ADD)
+    assert driver.execute_script("return window.__signals.length") == 1
+    driver.execute_script("document.getElementById('probe').remove()")
+    assert driver.execute_script("return window.__signals[0].aborted") is True
+    # Once removed after a completed fetch, its refresh timer must be gone too.
+    site.delay(0)
+    driver.execute_script(SPY_AND_ADD)
+    WebDriverWait(driver, TIMEOUT).until(lambda d: d.execute_script(
+        "return !document.getElementById('probe').shadowRoot.querySelector('.skel')"))
+    driver.execute_script("document.getElementById('probe').remove()")
+    n = driver.execute_script("return window.__signals.length")
+    time.sleep(1.5)
+    assert driver.execute_script("return window.__signals.length") == n
+
+
+def test_loading_skeleton(page, site):
+    site.answer(episode())
+    site.delay(1.5)
+    driver = page(wait=False)
+    ws = WebDriverWait(driver, TIMEOUT).until(lambda d: (ws := widgets(d)) and all(w["loading"] for w in ws) and ws)
+    assert all("Loading" in w["text"] or w["text"].strip() == "" for w in ws)
+    assert broken_images(driver) == []
+    shot(driver, "loading")
+    wait_all_text(driver, "Severance")
+
+
+def test_follows_system_dark_mode(page, site, browser):
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    site.answer(episode(poster_url=site.poster_ok))
+    driver = page()
+    light, dark, auto = wait_all_text(driver, "S2 E7")
+    assert light["bg"] == "rgb(255, 255, 255)"  # forced light by the wrapper's custom properties
+    assert dark["bg"] == auto["bg"] == "rgb(22, 24, 29)"
+    wait_posters(driver)
+    shot(driver, "dark-system")
+
+
+def test_reduced_motion_stops_skeleton_animation(page, site, browser):
+    read = """const el = document.createElement('trakt-last-watched'); el.setAttribute('src', '/api/trakt/last');
+              document.body.append(el);
+              return getComputedStyle(el.shadowRoot.querySelector('.skel .poster')).animationName;"""
+    driver = page()
+    assert driver.execute_script(read) == "pulse"
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia",
+                            {"features": [{"name": "prefers-reduced-motion", "value": "reduce"}]})
+    assert driver.execute_script(read) == "none"
+
+
+def test_keyboard_focus_is_visible(page, site):
+    site.answer(movie(poster_url=site.poster_ok))
+    driver = page()
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    outline = driver.execute_script("""
+        const host = document.activeElement, a = host.shadowRoot && host.shadowRoot.activeElement;
+        return a && a.localName === 'a' && getComputedStyle(a).outlineStyle;""")
+    assert outline == "solid"
+    wait_posters(driver)
+    shot(driver, "focus")
+
+
+def test_long_titles_stay_inside_the_card(page, site, browser):
+    long = "The Extraordinarily Long and Winding Title of a Director's Cut Extended Edition Remastered " * 2
+    site.answer(episode(show_title=long, title=long, poster_url=site.poster_ok))
+    browser.set_window_size(420, 900)
+    try:
+        driver = page()
+        wait_posters(driver)
+        fits = driver.execute_script("""return [...document.querySelectorAll('trakt-last-watched')].map(el => {
+            const card = el.shadowRoot.querySelector('.card'), t = el.shadowRoot.querySelector('.title');
+            const host = el.getBoundingClientRect(), c = card.getBoundingClientRect();
+            const lines = t.getBoundingClientRect().height / parseFloat(getComputedStyle(t).lineHeight);
+            return c.right <= host.right + 0.5 && card.scrollWidth <= card.clientWidth && lines <= 2.05;
+        })""")
+        assert fits == [True, True, True]
+        shot(driver, "long-title")
+    finally:
+        browser.set_window_size(1280, 720)

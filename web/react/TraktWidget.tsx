@@ -1,0 +1,243 @@
+"use client";
+
+// React twin of web/trakt-widget.js for Next.js: same API contract, states, formatting and --trakt-* theming.
+// Needs react >= 18 and swr >= 2. Data only ever reaches the DOM as React text/attributes (escaped).
+
+import { useEffect, useId, useState } from "react";
+import useSWR from "swr";
+
+type Common = {
+  year: number | null;
+  poster_url: string | null;
+  trakt_url: string | null;
+  watched_at: string;
+};
+export type TraktMovie = Common & { type: "movie"; title: string };
+export type TraktEpisode = Common & {
+  type: "episode";
+  /** Episode title; the backend sends "Show S2E7" when the episode has none. */
+  title: string;
+  show_title: string;
+  season: number;
+  episode: number;
+};
+export type TraktItem = TraktMovie | TraktEpisode;
+export type TraktOk = { ok: true; data: TraktItem | null; cached_at: string; stale?: boolean };
+export type TraktFailure = {
+  ok: false;
+  code: "UPSTREAM_UNAVAILABLE" | "REAUTH_REQUIRED" | (string & {});
+  error: string;
+};
+export type TraktResponse = TraktOk | TraktFailure;
+
+export class TraktError extends Error {
+  constructor(readonly status: number, readonly code?: string) {
+    super(code ?? `HTTP ${status}`);
+  }
+}
+
+export async function traktFetcher(url: string): Promise<TraktOk> {
+  const res = await fetch(url, { headers: { Accept: "application/json" } });
+  const body = (await res.json()) as TraktResponse;
+  if (res.ok && body.ok) return body as TraktOk;
+  throw new TraktError(res.status, (body as Partial<TraktFailure>).code);
+}
+
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ["year", 31536e3], ["month", 2592e3], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60],
+];
+const rtf = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+export function ago(date: Date, now = Date.now()): string {
+  const s = (now - date.getTime()) / 1000;
+  for (const [unit, n] of UNITS) if (s >= n) return rtf.format(-Math.floor(s / n), unit);
+  return "just now"; // also covers a slightly fast server clock
+}
+
+// Only http(s) may become an href/src: a "javascript:" URL in the data must never be clickable.
+const safeUrl = (u: string | null | undefined) => (u && /^https?:\/\//i.test(u) ? u : undefined);
+
+// SWR skips re-renders when the answer is unchanged, so "3 hours ago" needs its own clock.
+function useNow(everyMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(t);
+  }, [everyMs]);
+  return now;
+}
+
+export type TraktWidgetProps = {
+  /** The /api/trakt/last endpoint. */
+  src?: string;
+  /** Seconds between refreshes (paused while the tab is hidden). */
+  refresh?: number;
+  className?: string;
+};
+
+export function TraktWidget({ src = "/api/trakt/last", refresh = 300, className }: TraktWidgetProps) {
+  const { data, error } = useSWR<TraktOk, Error>(src, traktFetcher, {
+    refreshInterval: refresh * 1000,
+    refreshWhenHidden: false,
+  });
+  // SWR keeps the last good data when a refresh fails, so only a first failure shows the message.
+  const body = data
+    ? data.data
+      ? <Card item={data.data} />
+      : <Message title="Nothing watched yet" meta="Check back soon" />
+    : error
+      ? <Message title="No recent activity" />
+      : <Skeleton />;
+  return (
+    <div className={className ? `tlw ${className}` : "tlw"}>
+      {/* Static stylesheet, no data in it; a raw <style> child would get HTML-escaped during SSR. */}
+      <style dangerouslySetInnerHTML={{ __html: CSS }} />
+      {body}
+    </div>
+  );
+}
+
+export default TraktWidget;
+
+function Poster({ url, name }: { url?: string; name?: string }) {
+  const [state, setState] = useState<"loading" | "ok" | "failed">("loading");
+  // The placeholder is always painted; the image covers it only once it has really loaded, and is
+  // dropped when it fails, so a broken-image icon never shows.
+  return (
+    <div className="tlw-poster">
+      {url && state !== "failed" && (
+        // eslint-disable-next-line @next/next/no-img-element -- remote TMDB poster, next/image needs config
+        <img
+          src={url}
+          alt={`Poster: ${name}`}
+          loading="lazy"
+          decoding="async"
+          width={200}
+          height={300}
+          className={state === "ok" ? "tlw-ok" : undefined}
+          onLoad={() => setState("ok")}
+          onError={() => setState("failed")}
+        />
+      )}
+    </div>
+  );
+}
+
+function Message({ title, meta }: { title: string; meta?: string }) {
+  return (
+    <div className="tlw-card">
+      <Poster />
+      <div className="tlw-body">
+        <span className="tlw-kicker">Last watched</span>
+        <strong className="tlw-title">{title}</strong>
+        {meta && <span className="tlw-meta">{meta}</span>}
+      </div>
+    </div>
+  );
+}
+
+function Skeleton() {
+  return (
+    <div className="tlw-card tlw-skel" aria-busy="true">
+      <Poster />
+      <div className="tlw-body">
+        <i /><i /><i />
+        <span className="tlw-sr">Loading…</span>
+      </div>
+    </div>
+  );
+}
+
+function Card({ item }: { item: TraktItem }) {
+  const id = useId();
+  const now = useNow(60_000);
+  const ep = item.type === "episode" ? item : null;
+  const label = ep ? `S${ep.season} E${ep.episode}` : null;
+  const heading = String(ep?.show_title || item.title || "Untitled");
+  // The backend names untitled episodes "Show S2E7"; that would only repeat the heading and the label.
+  const sub = ep && ep.title && ep.title !== `${ep.show_title} S${ep.season}E${ep.episode}` ? ep.title : null;
+  const when = new Date(item.watched_at);
+  const valid = !Number.isNaN(when.getTime());
+  const url = safeUrl(item.trakt_url);
+  const ids = { k: `${id}k`, t: `${id}t`, s: `${id}s`, m: `${id}m` };
+
+  const content = (
+    <>
+      <Poster key={item.poster_url} url={safeUrl(item.poster_url)} name={heading} />
+      <div className="tlw-body">
+        <span className="tlw-kicker" id={ids.k}>Last watched</span>
+        <strong className="tlw-title" id={ids.t} title={heading}>{heading}</strong>
+        {ep && (
+          <span className="tlw-sub" id={ids.s}>
+            <span className="tlw-ep">{label}</span>
+            {sub && <span>{sub}</span>}
+          </span>
+        )}
+        <span className="tlw-meta" id={ids.m}>
+          {item.year ? String(item.year) : null}
+          {item.year && valid ? " · " : null}
+          {valid && (
+            <time
+              dateTime={when.toISOString()}
+              title={when.toLocaleString(undefined, { dateStyle: "full", timeStyle: "short" })}
+              suppressHydrationWarning
+            >
+              watched {ago(when, now)}
+            </time>
+          )}
+        </span>
+      </div>
+    </>
+  );
+  return url ? (
+    // Named by what was watched; year and relative time follow as its description.
+    <a
+      className="tlw-card"
+      href={url}
+      aria-labelledby={ep ? `${ids.k} ${ids.t} ${ids.s}` : `${ids.k} ${ids.t}`}
+      aria-describedby={ids.m}
+    >
+      {content}
+    </a>
+  ) : (
+    <div className="tlw-card">{content}</div>
+  );
+}
+
+// Same look as the custom element (whose styles live in its shadow DOM); here every class is tlw-prefixed.
+const FILM = `url('data:image/svg+xml,<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path fill-rule="evenodd" d="M3 3h18v18H3zm2 2v2h2V5zm12 0v2h2V5zM5 11v2h2v-2zm12 0v2h2v-2zM5 17v2h2v-2zm12 0v2h2v-2zM9 5v14h6V5z"/></svg>') center/42% no-repeat`;
+const CSS = `
+.tlw{--_bg:var(--trakt-bg,#fff);--_fg:var(--trakt-fg,#16181d);--_muted:var(--trakt-muted,#5c636e);
+--_line:var(--trakt-border,#e2e5e9);--_ph:var(--trakt-placeholder,#eceef1);--_accent:var(--trakt-accent,#c8102e);
+display:block;max-width:var(--trakt-max-width,26rem);font:var(--trakt-font,14px/1.4 system-ui,sans-serif);color:var(--_fg)}
+@media (prefers-color-scheme:dark){.tlw{--_bg:var(--trakt-bg,#16181d);--_fg:var(--trakt-fg,#eef0f3);
+--_muted:var(--trakt-muted,#9aa2ad);--_line:var(--trakt-border,#2c3038);--_ph:var(--trakt-placeholder,#262a31);
+--_accent:var(--trakt-accent,#ff6b6b)}}
+.tlw *{box-sizing:border-box}
+.tlw-card{display:flex;gap:.9em;align-items:center;padding:.75em;min-height:8.25em;background:var(--_bg);color:inherit;
+border:1px solid var(--_line);border-radius:var(--trakt-radius,.75em);text-decoration:none}
+a.tlw-card:hover{border-color:var(--_muted)}
+a.tlw-card:hover .tlw-title{text-decoration:underline}
+a.tlw-card:focus-visible{outline:2px solid var(--_accent);outline-offset:2px}
+.tlw-poster{position:relative;flex:none;width:var(--trakt-poster-width,4.5em);aspect-ratio:2/3;border-radius:.4em;
+overflow:hidden;background:var(--_ph)}
+.tlw-poster::before{content:"";position:absolute;inset:0;background:var(--_muted);opacity:.45;-webkit-mask:${FILM};mask:${FILM}}
+.tlw-poster img{position:absolute;inset:0;width:100%;height:100%;object-fit:cover;opacity:0}
+.tlw-poster img.tlw-ok{opacity:1}
+.tlw-body{display:flex;flex-direction:column;gap:.15em;min-width:0}
+.tlw-kicker,.tlw-meta{color:var(--_muted);font-size:.85em}
+.tlw-kicker{font-size:.78em;font-weight:500;letter-spacing:.02em}
+.tlw-title{font-size:1.1em;font-weight:650;line-height:1.25;overflow-wrap:anywhere;
+display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}
+.tlw-sub{display:flex;gap:.45em;align-items:baseline;min-width:0}
+.tlw-sub span:last-child{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.tlw-ep{flex:none;padding:0 .4em;border-radius:.3em;background:var(--_ph);font-size:.85em;font-weight:600;
+font-variant-numeric:tabular-nums}
+.tlw-skel .tlw-poster::before{display:none}
+.tlw-skel .tlw-body{flex:1}
+.tlw-skel i{display:block;width:55%;height:.7em;margin:.25em 0;border-radius:.3em;background:var(--_ph)}
+.tlw-skel i+i{width:85%;height:1em}
+.tlw-skel i+i+i{width:40%;height:.8em}
+.tlw-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+@media (prefers-reduced-motion:no-preference){.tlw-poster img{transition:opacity .3s}a.tlw-card{transition:border-color .2s}
+.tlw-skel .tlw-poster,.tlw-skel i{animation:tlw-pulse 1s ease-in-out infinite alternate}}
+@keyframes tlw-pulse{to{opacity:.5}}`;
