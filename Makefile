@@ -47,27 +47,30 @@ run: release
 	TRAKT_WIDGET_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) Tests/Integration/localstack.py
 
 install: release
-	install -d $(BINDIR) $(SHAREDIR)/web $(UNITDIR) $(NGINXDIR)/conf.d $(NGINXDIR)/snippets $(ETCDIR)/credentials
+	install -d $(BINDIR) $(SHAREDIR)/web $(UNITDIR) $(NGINXDIR)/trakt-widget $(NGINXDIR)/conf.d $(ETCDIR)
+	install -d -m 0700 $(DESTDIR)/etc/credstore
 	install -m 0755 $(RELEASE_BIN) $(BINDIR)/trakt-widget
 	install -m 0644 web/trakt-widget.js web/index.html $(SHAREDIR)/web/
 	sed 's#/usr/local/bin/trakt-widget#$(PREFIX)/bin/trakt-widget#' systemd/trakt-widget.service > $(UNITDIR)/trakt-widget.service
 	chmod 0644 $(UNITDIR)/trakt-widget.service
 	install -m 0644 systemd/trakt-widget.socket $(UNITDIR)/trakt-widget.socket
-	install -m 0644 nginx/trakt-widget-http.conf $(NGINXDIR)/conf.d/trakt-widget.conf
-	install -m 0644 nginx/trakt-widget-locations.conf $(NGINXDIR)/snippets/trakt-widget-locations.conf
-	@# Site-specific files: never overwrite what the operator edited.
-	test -e $(NGINXDIR)/snippets/trakt-widget-origins.conf || install -m 0644 nginx/trakt-widget-origins.conf $(NGINXDIR)/snippets/trakt-widget-origins.conf
-	test -e $(NGINXDIR)/sites-available/trakt-widget || { install -d $(NGINXDIR)/sites-available && install -m 0644 nginx/trakt-widget-server.conf $(NGINXDIR)/sites-available/trakt-widget; }
+	install -m 0644 nginx/trakt-widget-http.conf nginx/trakt-widget-locations.conf $(NGINXDIR)/trakt-widget/
+	ln -sfn ../trakt-widget/trakt-widget-http.conf $(NGINXDIR)/conf.d/trakt-widget.conf
+	@# Files the operator edits are never overwritten.
+	test -e $(NGINXDIR)/trakt-widget/trakt-widget-origins.conf || install -m 0644 nginx/trakt-widget-origins.conf $(NGINXDIR)/trakt-widget/
+	test -e $(NGINXDIR)/trakt-widget/trakt-widget-server.conf || install -m 0644 nginx/trakt-widget-server.conf $(NGINXDIR)/trakt-widget/
 	install -m 0644 systemd/trakt-widget.env.example $(ETCDIR)/env.example
-	test -e $(ETCDIR)/env || install -m 0640 systemd/trakt-widget.env.example $(ETCDIR)/env
-	chmod 0700 $(ETCDIR)/credentials
+	test -e $(ETCDIR)/env || install -m 0644 systemd/trakt-widget.env.example $(ETCDIR)/env
+	@echo "Installed. Next: edit $(ETCDIR)/env and $(NGINXDIR)/trakt-widget/*-server.conf and *-origins.conf,"
+	@echo "then: ln -s $(NGINXDIR)/trakt-widget/trakt-widget-server.conf $(NGINXDIR)/sites-enabled/trakt-widget (see README)."
 
 uninstall:
 	rm -f $(BINDIR)/trakt-widget $(UNITDIR)/trakt-widget.service $(UNITDIR)/trakt-widget.socket
-	rm -f $(NGINXDIR)/conf.d/trakt-widget.conf $(NGINXDIR)/snippets/trakt-widget-locations.conf
+	rm -f $(NGINXDIR)/conf.d/trakt-widget.conf $(NGINXDIR)/sites-enabled/trakt-widget
+	rm -f $(NGINXDIR)/trakt-widget/trakt-widget-http.conf $(NGINXDIR)/trakt-widget/trakt-widget-locations.conf
 	rm -f $(ETCDIR)/env.example
 	rm -rf $(SHAREDIR)
-	@echo "kept: $(ETCDIR)/env, credentials, the origins and site files under $(NGINXDIR)"
+	@echo "Kept what you edited: $(ETCDIR)/env, /etc/credstore/trakt-widget.*, $(NGINXDIR)/trakt-widget/ (origins, server)."
 
 clean:
 	rm -rf .build var Tests/Integration/artifacts

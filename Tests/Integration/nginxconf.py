@@ -1,0 +1,166 @@
+"""An unprivileged nginx for tests that serves the SHIPPED nginx/ configuration in a temp prefix.
+
+Only what differs between production and a test run is generated here: the listen address, the
+cache directory, the upstream socket, the CORS allow-list and the web root. Everything else comes
+from the files in nginx/, so the tests exercise the same locations, cache and rate-limit settings
+that production uses.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+from waiting import free_tcp_port, tcp_port_accepts, wait_until
+
+REPO = Path(__file__).resolve().parents[2]
+NGINX_DIR = REPO / "nginx"
+SHIPPED_HTTP = NGINX_DIR / "trakt-widget-http.conf"
+SHIPPED_LOCATIONS = NGINX_DIR / "trakt-widget-locations.conf"
+WEB_ROOT = REPO / "web"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+SYSTEM_CONF_DIR = Path("/etc/nginx")
+
+# Origins the test configuration allows for CORS; anything else must get no Access-Control-Allow-Origin.
+TEST_ORIGINS = ("http://allowed.test", "https://widget.example.test")
+
+
+class NginxError(RuntimeError):
+    pass
+
+
+def adapt_http_conf(shipped: str, cache_dir: Path, sock: str, origins_file: Path) -> str:
+    """The shipped http-level file with its three host-specific values pointed into the test prefix."""
+    # Anchored at the start of a line so that mentions in comments are left alone.
+    text, cache_hits = re.subn(r"(?m)^(\s*fastcgi_cache_path\s+)\S+", lambda m: f"{m.group(1)}{cache_dir}", shipped)
+    text, sock_hits = re.subn(r"(?m)^(\s*server\s+)unix:[^\s;]+", lambda m: f"{m.group(1)}unix:{sock}", text)
+    text, origin_hits = re.subn(
+        r"(?m)^(\s*include\s+)\S*trakt-widget-origins\.conf", lambda m: f"{m.group(1)}{origins_file}", text
+    )
+    if (cache_hits, sock_hits, origin_hits) != (1, 1, 1):
+        raise NginxError(
+            f"{SHIPPED_HTTP} changed shape: expected one fastcgi_cache_path, one 'server unix:' and one "
+            f"origins include, found {cache_hits}, {sock_hits}, {origin_hits}; update Tests/Integration/nginxconf.py"
+        )
+    return text
+
+
+class Nginx:
+    def __init__(self, prefix: Path, fcgi_sock: str, *, origins: tuple[str, ...] = TEST_ORIGINS,
+                 web_root: Path = WEB_ROOT, extra_http: str = "", extra_server: str = "") -> None:
+        self.prefix = prefix
+        self.fcgi_sock = fcgi_sock
+        self.origins = origins
+        self.web_root = web_root
+        self.extra_http = extra_http
+        self.extra_server = extra_server
+        self.port: int | None = None
+        self.cache_dir = prefix / "cache"
+        self.error_log = prefix / "logs" / "error.log"
+        self.access_log = prefix / "logs" / "access.log"
+        self.conf_path = prefix / "conf" / "nginx.conf"
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def write_config(self, port: int) -> None:
+        for shipped in (SHIPPED_HTTP, SHIPPED_LOCATIONS):
+            if not shipped.exists():
+                raise NginxError(f"{shipped} is missing: the nginx tests run the shipped configuration")
+        conf_dir = self.prefix / "conf"
+        for sub in ("conf", "logs", "tmp"):
+            (self.prefix / sub).mkdir(parents=True, exist_ok=True)
+        origins_file = conf_dir / "test-origins.conf"
+        origins_file.write_text("".join(f'"{origin}" $http_origin;\n' for origin in self.origins))
+
+        http_conf = adapt_http_conf(SHIPPED_HTTP.read_text(), self.cache_dir, self.fcgi_sock, origins_file)
+        (conf_dir / "trakt-widget-http.test.conf").write_text(http_conf)
+
+        temp_paths = "\n".join(f"    {d}_temp_path tmp/{d};" for d in ("fastcgi", "proxy", "uwsgi", "scgi"))
+        # As root the workers would drop to "nobody" and lose access to the 0700 pytest dirs and the socket.
+        user = "user root root;\n" if os.geteuid() == 0 else ""
+        self.conf_path.write_text(f"""\
+{user}worker_processes 1;
+daemon off;
+master_process on;
+pid logs/nginx.pid;
+error_log logs/error.log info;
+events {{ worker_connections 256; }}
+http {{
+    include {SYSTEM_CONF_DIR / "mime.types"};
+    default_type application/octet-stream;
+    access_log logs/access.log;
+    client_body_temp_path tmp/body;
+{temp_paths}
+    include {conf_dir / "trakt-widget-http.test.conf"};
+{self.extra_http}
+    server {{
+        listen 127.0.0.1:{port} default_server;
+        server_name localhost;
+        root {self.web_root};
+{self.extra_server}
+        include {SHIPPED_LOCATIONS};
+    }}
+}}
+""")
+
+    def check_config(self) -> tuple[int, str]:
+        """`nginx -t` on the generated configuration: (exit code, output)."""
+        proc = subprocess.run(
+            [NGINX, "-t", "-p", f"{self.prefix}/", "-c", "conf/nginx.conf", "-e", "logs/error.log"],
+            capture_output=True, text=True,
+        )
+        return proc.returncode, proc.stdout + proc.stderr
+
+    def start(self, timeout: float = 10.0, attempts: int = 3) -> "Nginx":
+        for _ in range(attempts):
+            self.port = free_tcp_port()
+            self.write_config(self.port)
+            self._proc = subprocess.Popen(
+                [NGINX, "-p", f"{self.prefix}/", "-c", "conf/nginx.conf", "-e", "logs/error.log"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+
+            def listening() -> bool:
+                if self._proc.poll() is not None:
+                    raise NginxError(f"nginx exited with {self._proc.returncode}:\n{self.error_log_text()}")
+                return tcp_port_accepts("127.0.0.1", self.port)
+
+            try:
+                wait_until(listening, timeout, f"nginx on port {self.port}")
+                return self
+            except NginxError:
+                # Another process may have taken the free port between our probe and nginx's bind.
+                if "Address already in use" not in self.error_log_text():
+                    raise
+        raise NginxError(f"nginx could not bind a free port in {attempts} attempts")
+
+    def stop(self, timeout: float = 10.0) -> int:
+        """Graceful QUIT (what `nginx -s quit` sends), then wait."""
+        if self._proc is None:
+            return 0
+        if self._proc.poll() is None:
+            self._proc.send_signal(signal.SIGQUIT)
+            try:
+                self._proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+                raise NginxError(f"nginx did not quit within {timeout}s") from None
+        return self._proc.returncode
+
+    def error_log_text(self) -> str:
+        return self.error_log.read_text(errors="replace") if self.error_log.exists() else ""
+
+    def access_log_text(self) -> str:
+        return self.access_log.read_text(errors="replace") if self.access_log.exists() else ""
