@@ -42,8 +42,9 @@ unit:
 integration: build
 	TRAKT_WIDGET_BIN=$(CURDIR)/$(DEBUG_BIN) $(PYTHON) -m pytest Tests/Integration -q -p no:cacheprovider
 
-run: release
-	@Tests/Integration/require-packages.sh run
+run:
+	@.ci/require-packages .ci/run-packages.txt
+	$(MAKE) --no-print-directory release
 	TRAKT_WIDGET_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) Tests/Integration/localstack.py
 
 install: release

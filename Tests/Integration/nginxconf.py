@@ -122,9 +122,10 @@ http {{
         )
         return proc.returncode, proc.stdout + proc.stderr
 
-    def start(self, timeout: float = 10.0, attempts: int = 3) -> "Nginx":
-        for _ in range(attempts):
-            self.port = free_tcp_port()
+    def start(self, timeout: float = 10.0, attempts: int = 3, port: int | None = None) -> "Nginx":
+        """Starts on `port`, or on a free port (retried if another process takes it first)."""
+        for _ in range(1 if port else attempts):
+            self.port = port or free_tcp_port()
             self.write_config(self.port)
             self._proc = subprocess.Popen(
                 [NGINX, "-p", f"{self.prefix}/", "-c", "conf/nginx.conf", "-e", "logs/error.log"],

@@ -178,6 +178,7 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
             guard let persisted = try store.loadLastResult() else { return }
             cached = persisted.cachedResult
             backoff = persisted.backoff
+            lastSuccessAt = persisted.verifiedAt
         } catch {
             log.warning("ignoring the persisted last result: \(error)")
         }
