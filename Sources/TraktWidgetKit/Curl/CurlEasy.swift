@@ -47,10 +47,11 @@ final class CurlEasy {
         if request.method == .post {
             let payload = request.body ?? []
             try check(ccurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, payload.count))
-            try payload.withUnsafeBufferPointer { buffer throws(TransportError) in
-                // COPYPOSTFIELDS: libcurl keeps its own copy, so the Swift array may go away.
-                try check(ccurl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!)))
+            // COPYPOSTFIELDS: libcurl keeps its own copy, so the Swift array may go away.
+            let code = payload.withUnsafeBytes {
+                ccurl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: $0.baseAddress))
             }
+            try check(code)
         }
     }
 
@@ -112,14 +113,4 @@ private let curlWriteHeader: ccurl_data_fn = { pointer, size, count, userdata in
     let length = size * count
     easy.appendHeader(UnsafeBufferPointer(start: UnsafeRawPointer(pointer)?.assumingMemoryBound(to: UInt8.self), count: length))
     return length
-}
-
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        let drop = Set(set.unicodeScalars)
-        var scalars = Substring(self).unicodeScalars
-        while let first = scalars.first, drop.contains(first) { scalars.removeFirst() }
-        while let last = scalars.last, drop.contains(last) { scalars.removeLast() }
-        return String(scalars)
-    }
 }

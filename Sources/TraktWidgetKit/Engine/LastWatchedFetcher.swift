@@ -141,15 +141,3 @@ public final class LastWatchedFetcher: Sendable {
         }
     }
 }
-
-extension Result {
-    var failure: Failure? {
-        if case .failure(let error) = self { return error }
-        return nil
-    }
-
-    var success: Success? {
-        if case .success(let value) = self { return value }
-        return nil
-    }
-}

@@ -137,7 +137,7 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         }
         do {
             try withConnection { connection throws(PostgresError) in
-                try connection.execute(
+                _ = try connection.execute(
                     """
                     INSERT INTO trakt_widget_last_result (id, payload, updated_at) VALUES (1, $1::jsonb, now())
                     ON CONFLICT (id) DO UPDATE SET payload = excluded.payload, updated_at = now()

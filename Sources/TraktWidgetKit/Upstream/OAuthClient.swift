@@ -23,8 +23,8 @@ public struct OAuthClient: Sendable {
     }
 
     public func authorizeURL() -> String {
-        "\(settings.authURL)/oauth/authorize?response_type=code&client_id=\(Self.queryEscaped(settings.clientID))"
-            + "&redirect_uri=\(Self.queryEscaped(settings.redirectURI))"
+        "\(settings.authURL)/oauth/authorize?response_type=code&client_id=\(PercentEncoding.encode(settings.clientID))"
+            + "&redirect_uri=\(PercentEncoding.encode(settings.redirectURI))"
     }
 
     public func deviceCode() -> Result<DeviceCode, UpstreamFailure> {
@@ -117,9 +117,5 @@ public struct OAuthClient: Sendable {
             headers: [("Content-Type", "application/json"), ("trakt-api-version", "2"), ("trakt-api-key", settings.clientID)],
             body: body
         )
-    }
-
-    static func queryEscaped(_ text: String) -> String {
-        TraktAPI.pathSegment(text)
     }
 }

@@ -15,7 +15,7 @@ public struct TMDBAPI: Sendable {
         if let token = settings.readToken {
             headers.append(("Authorization", "Bearer \(token)"))
         } else if let key = settings.apiKey {
-            url += "?api_key=\(TraktAPI.pathSegment(key))"
+            url += "?api_key=\(PercentEncoding.encode(key))"
         }
         return UpstreamRequest(url: url, headers: headers)
     }

@@ -16,7 +16,7 @@ public struct TraktAPI: Sendable {
 
     public func historyRequest(_ kind: HistoryKind, accessToken: String?) -> UpstreamRequest {
         let path = if let username = settings.publicUsername {
-            "/users/\(Self.pathSegment(username))/history/\(kind.rawValue)"
+            "/users/\(PercentEncoding.encode(username))/history/\(kind.rawValue)"
         } else {
             "/sync/history/\(kind.rawValue)"
         }
@@ -58,26 +58,5 @@ public struct TraktAPI: Sendable {
         ]
         if let accessToken { headers.append(("Authorization", "Bearer \(accessToken)")) }
         return headers
-    }
-
-    /// Usernames are slugs, but a configured value is still escaped rather than trusted into a path.
-    static func pathSegment(_ text: String) -> String {
-        var result = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                result.unicodeScalars.append(UnicodeScalar(byte))
-            default:
-                result += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-            }
-        }
-        return result
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
