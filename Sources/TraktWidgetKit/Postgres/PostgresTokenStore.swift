@@ -17,6 +17,9 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     private var connection: PGConnection?
     private var retryAt = 0.0
     private var retryDelay = PostgresTokenStore.minimumReconnectDelay
+    /// The local file may hold a newer pair than the database (after an outage or a failed commit):
+    /// reconcile before the next use of the connection.
+    private var needsReconcile = true
 
     static let minimumReconnectDelay = 1.0
     static let maximumReconnectDelay = 30.0
@@ -47,13 +50,7 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         let fallback = try? local.loadTokens()
         do {
             return try withConnection { connection throws(PostgresError) in
-                let stored = try Self.readTokens(connection, forUpdate: false)
-                if let fallback, Self.generation(fallback) > Self.generation(stored) {
-                    try Self.writeTokens(fallback, connection)
-                    log.info("wrote the newer local token (generation \(Self.generation(fallback))) back to PostgreSQL")
-                    return fallback
-                }
-                return stored
+                try Self.readTokens(connection, forUpdate: false)
             }
         } catch {
             // Never fall back to "nothing stored": that would let an environment token be spent.
@@ -71,6 +68,7 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
             // The database is down: serialise on this host through the file lock and keep serving. The
             // pair lands in the local file and is written back by generation when the database returns.
             log.warning("PostgreSQL unavailable during a token refresh (\(error)); using the local state file")
+            lock.withLock { needsReconcile = true }
             return try local.rotate { record in decide(Self.newer(record, than: nil)) }
         } catch {
             throw StoreError("rotate tokens", error.description)
@@ -214,6 +212,7 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
                     try SchemaMigrations.apply(on: fresh)
                     connection = fresh
                     retryDelay = Self.minimumReconnectDelay
+                    needsReconcile = true
                     log.info("connected to PostgreSQL")
                 } catch {
                     retryAt = now + retryDelay
@@ -222,6 +221,10 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
                 }
             }
             do throws(PostgresError) {
+                if needsReconcile {
+                    try reconcile(connection!)
+                    needsReconcile = false
+                }
                 return .success(try body(connection!))
             } catch {
                 if error.isConnectionProblem { connection = nil }
@@ -229,6 +232,25 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
             }
         }
         return try result.get()
+    }
+
+    /// Writes the local pair back when its generation is higher than the database's, under the same
+    /// advisory lock as a refresh, so a rotation committed meanwhile by another host is never overwritten.
+    private func reconcile(_ connection: PGConnection) throws(PostgresError) {
+        guard let localRecord = try? local.loadTokens(), localRecord.pair != nil else { return }
+        try connection.execute("BEGIN", operation: "begin reconcile")
+        do throws(PostgresError) {
+            try connection.execute("SELECT pg_advisory_xact_lock($1::bigint)", [SchemaMigrations.refreshLockKey], operation: "lock tokens")
+            let stored = try Self.readTokens(connection, forUpdate: true)
+            if Self.generation(localRecord) > Self.generation(stored) {
+                try Self.writeTokens(localRecord, connection)
+                log.info("wrote the newer local token (generation \(Self.generation(localRecord))) back to PostgreSQL")
+            }
+            try connection.execute("COMMIT", operation: "commit reconcile")
+        } catch {
+            _ = try? connection.execute("ROLLBACK", operation: "rollback reconcile")
+            throw error
+        }
     }
 
     // MARK: Rows
