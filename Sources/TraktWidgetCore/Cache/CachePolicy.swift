@@ -24,14 +24,16 @@ public struct CachePolicy: Equatable, Sendable {
             if backoff.isWaiting(now: now) { return .fail(retryAfter: backoff.secondsUntilNextAttempt(now: now)) }
             return .waitForRefresh(start: true)
         }
-        let fresh = now - cached.verifiedAt < ttl
+        let age = now - cached.verifiedAt
+        // A negative age means the wall clock stepped back: distrust it rather than stay "fresh" for hours.
+        let fresh = age >= 0 && age < ttl
         return .serve(refresh: !fresh && mayStart)
     }
 
     /// Seconds of freshness left, for `Cache-Control: max-age`. An expired result that is being
     /// revalidated gets 1 s, so nginx still absorbs bursts while the refresh lands.
     public func maxAge(now: Double, cached: CachedResult) -> Int {
-        let left = ttl - (now - cached.verifiedAt)
+        let left = min(ttl, ttl - (now - cached.verifiedAt))
         return left >= 1 ? Int(left.rounded(.down)) : 1
     }
 

@@ -16,30 +16,26 @@ public struct RequestHandler: Sendable {
     }
 
     public func respond(to request: HTTPRequest) -> HTTPResponse {
-        if request.path.count + request.query.utf8.count > Self.maximumURILength {
+        let response = route(request)
+        return request.method == "HEAD" ? withoutBody(response) : response
+    }
+
+    private func route(_ request: HTTPRequest) -> HTTPResponse {
+        let uriLength = request.path.count + (request.query.isEmpty ? 0 : 1 + request.query.utf8.count)
+        if uriLength > Self.maximumURILength {
             return HTTPResponse(error: .uriTooLong)
         }
         guard let path = String(validating: request.path, as: UTF8.self) else {
             return HTTPResponse(error: .badRequest)
         }
+        let readOnly = request.method == "GET" || request.method == "HEAD"
         switch path {
         case Self.lastPath:
-            guard let isHead = Self.readOnly(request.method) else { return HTTPResponse(error: .methodNotAllowed) }
-            return withoutBody(last(request), if: isHead)
+            return readOnly ? last(request) : HTTPResponse(error: .methodNotAllowed)
         case Self.healthPath:
-            guard let isHead = Self.readOnly(request.method) else { return HTTPResponse(error: .methodNotAllowed) }
-            return withoutBody(health(), if: isHead)
+            return readOnly ? health() : HTTPResponse(error: .methodNotAllowed)
         default:
             return HTTPResponse(error: .notFound)
-        }
-    }
-
-    /// nil for a method other than GET or HEAD, else whether it is HEAD.
-    private static func readOnly(_ method: String) -> Bool? {
-        switch method {
-        case "GET": false
-        case "HEAD": true
-        default: nil
         }
     }
 
@@ -69,11 +65,12 @@ public struct RequestHandler: Sendable {
         )
     }
 
-    /// HEAD gets the same headers as GET, with the body's length but no body.
-    private func withoutBody(_ response: HTTPResponse, if isHead: Bool) -> HTTPResponse {
-        guard isHead else { return response }
+    /// HEAD gets the same headers as GET, with the body's length (except on a 304) but no body.
+    private func withoutBody(_ response: HTTPResponse) -> HTTPResponse {
         var head = response
-        head.headers.append(("Content-Length", String(response.body.count)))
+        if response.status != 304 {
+            head.headers.append(("Content-Length", String(response.body.count)))
+        }
         head.body = []
         return head
     }

@@ -56,6 +56,8 @@ public enum Timestamp {
         guard bytes.isEmpty else { return nil }
 
         let days = daysFromCivil(year: year, month: month, day: day)
+        // Day 1…31 passed above; a day the month does not have (Feb 30) would roll over: refuse it.
+        guard civilFromDays(days) == (year, month, day) else { return nil }
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
         return Double(seconds) + fraction
     }

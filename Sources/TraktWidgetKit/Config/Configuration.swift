@@ -59,7 +59,8 @@ public struct Configuration: Sendable {
         )
 
         let posterSize = env["TMDB_POSTER_SIZE"]!
-        guard posterSize == "original" || (posterSize.hasPrefix("w") && Int(posterSize.dropFirst()) != nil) else {
+        let width = posterSize.dropFirst()
+        guard posterSize == "original" || (posterSize.hasPrefix("w") && !width.isEmpty && width.allSatisfy(\.isASCIIDigit)) else {
             throw ConfigError("TMDB_POSTER_SIZE", "must be a TMDB poster size such as w342, w500 or original")
         }
         tmdb = TMDBSettings(

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,8 +7,12 @@ import Glibc
 /// Crash-safe file replacement: write a temporary file, fsync it, rename it over the target, fsync the
 /// directory. A reader sees the old or the new content, never a torn one; mode 0600 throughout.
 enum AtomicFile {
+    /// Makes temporary names unique per write, not just per process: threads may write concurrently.
+    private static let writes = Atomic<Int>(0)
+
     static func write(_ bytes: [UInt8], to path: String) throws(StoreError) {
-        let temporary = path + ".tmp.\(getpid())"
+        let sequence = writes.wrappingAdd(1, ordering: .relaxed).newValue
+        let temporary = path + ".tmp.\(getpid()).\(sequence)"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw StoreError("create \(temporary)", Errno.current) }
         var written = 0

@@ -63,7 +63,9 @@ public final class FileTokenStore: TokenStore {
 
     public func clearTokens() throws(StoreError) {
         try lock.withExclusiveLock { () throws(StoreError) in
-            try encode(TokenRecord(pair: nil, everHeld: true, rejected: false), to: tokensPath)
+            let current = try loadTokens()
+            let everHeld = current.everHeld || current.pair != nil
+            try encode(TokenRecord(pair: nil, everHeld: everHeld, rejected: false), to: tokensPath)
         }
     }
 
