@@ -8,8 +8,12 @@ import Glibc
 ///
 /// nginx must not use `fastcgi_keep_conn`: a kept connection pins a worker in `read()` even when idle.
 public final class FastCGIServer: @unchecked Sendable {
-    /// In-flight requests get this long to finish after SIGTERM; systemd's `TimeoutStopSec` is longer.
-    public static let drainDeadline = 1.8
+    /// In-flight requests get this long to finish after SIGTERM, a cold one included (it waits for the
+    /// fetch in flight)…
+    public static let drainDeadline = 1.5
+    /// …then whatever still waits on upstream is answered 503 and gets this long to be written. Both
+    /// together stay under the 2 s promised, and under systemd's `TimeoutStopSec`.
+    public static let abortGrace = 0.3
 
     private let descriptor: Int32
     private let workers: Int
@@ -41,10 +45,17 @@ public final class FastCGIServer: @unchecked Sendable {
         let signal = ShutdownSignals.wait()
         log.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"); finishing in-flight requests")
         FCGX_ShutdownPending()
-        onShutdown()
-        let drained = lock.withLock { lock.wait(until: { busy == 0 }, timeout: Self.drainDeadline) }
-        if !drained { log.warning("stopping with requests still in flight after \(Self.drainDeadline) s") }
+        if !waitForIdle(Self.drainDeadline) {
+            onShutdown()
+            if !waitForIdle(Self.abortGrace) {
+                log.warning("stopping with requests still in flight after \(Self.drainDeadline + Self.abortGrace) s")
+            }
+        }
         return 0
+    }
+
+    private func waitForIdle(_ timeout: Double) -> Bool {
+        lock.withLock { lock.wait(until: { busy == 0 }, timeout: timeout) }
     }
 
     private func workerLoop() {
