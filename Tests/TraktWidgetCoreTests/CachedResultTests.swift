@@ -1,0 +1,53 @@
+import Testing
+import TraktWidgetCore
+
+@Suite struct CachedResultTests {
+    static let item = WatchedItem(
+        kind: .movie, title: "Heat", year: 1995, posterURL: nil, traktURL: "https://trakt.tv/movies/heat-1995",
+        watchedAt: "2025-01-01T00:00:00.000Z"
+    )
+    static let activities = TraktLastActivities(moviesWatchedAt: "2025-01-01T00:00:00.000Z", episodesWatchedAt: nil)
+
+    static func result(stale: Bool = false) -> CachedResult {
+        CachedResult(
+            item: item, fetchedAt: 1_700_000_000, verifiedAt: 1_700_000_100, stale: stale,
+            poster: PosterReference(kind: .movie, tmdbID: 949), posterResolved: true, activities: activities
+        )
+    }
+
+    @Test func bodyAndTagArePrecomputed() {
+        let result = Self.result()
+        #expect(result.body == LastWatchedBody.encode(item: Self.item, cachedAt: 1_700_000_000, stale: false))
+        #expect(result.etag == EntityTag.of(result.body))
+    }
+
+    @Test func staleCopyChangesBodyAndTag() {
+        let result = Self.result()
+        let stale = result.with(stale: true)
+        #expect(stale.stale)
+        #expect(stale.body == LastWatchedBody.encode(item: Self.item, cachedAt: 1_700_000_000, stale: true))
+        #expect(stale.etag != result.etag)
+        #expect(stale.verifiedAt == result.verifiedAt)
+        #expect(stale.sameContent(as: result))
+        #expect(result.with(stale: false) === result)
+    }
+
+    @Test func reverifiedKeepsTheBodySoTheTagStaysStable() {
+        let stale = Self.result(stale: true)
+        let newActivities = TraktLastActivities(moviesWatchedAt: "2025-01-01T00:00:00.000Z", episodesWatchedAt: "x")
+        let again = stale.reverified(at: 1_700_000_500, activities: newActivities)
+        #expect(!again.stale)
+        #expect(again.verifiedAt == 1_700_000_500)
+        #expect(again.fetchedAt == 1_700_000_000)
+        #expect(again.activities == newActivities)
+        #expect(again.etag == Self.result().etag)
+        #expect(again.poster == stale.poster)
+    }
+
+    @Test func sameContentComparesItems() {
+        var other = Self.item
+        other.title = "Heat (1995)"
+        let different = CachedResult(item: other, fetchedAt: 1, verifiedAt: 1, poster: nil, posterResolved: true, activities: nil)
+        #expect(!different.sameContent(as: Self.result()))
+    }
+}

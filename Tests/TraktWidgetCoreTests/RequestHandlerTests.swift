@@ -1,0 +1,228 @@
+import Testing
+import TraktWidgetCore
+
+/// A `LastWatchedSource` that answers whatever the test set.
+struct StubSource: LastWatchedSource {
+    var lookup: LastWatchedLookup
+    var report: HealthReport
+
+    func lastWatched() -> LastWatchedLookup { lookup }
+    func health() -> HealthReport { report }
+}
+
+@Suite struct RequestHandlerTests {
+    static let ttl = 300
+    static let cached = CachedResult(
+        item: WatchedItem(
+            kind: .movie, title: "Amélie", year: 2001, posterURL: nil,
+            traktURL: "https://trakt.tv/movies/amelie-2001", watchedAt: "2025-01-01T00:00:00.000Z"
+        ),
+        fetchedAt: 1_700_000_000, verifiedAt: 1_700_000_000, poster: nil, posterResolved: true, activities: nil
+    )
+    static let healthy = HealthReport(
+        canServe: true, mode: .public, tokenState: "not_used", tokenExpiresAt: nil, tokenRotatedAt: nil,
+        storeKind: "file", storeReachable: true, cacheAge: 3, cacheStale: false, lastSuccessAt: 1_700_000_000,
+        lastErrorCode: nil
+    )
+
+    static func handler(_ lookup: LastWatchedLookup = .result(cached, maxAge: 42), health: HealthReport = healthy) -> RequestHandler {
+        RequestHandler(source: StubSource(lookup: lookup, report: health), ttl: ttl)
+    }
+
+    static func errorCode(_ response: HTTPResponse) -> String? {
+        let text = String(decoding: response.body, as: UTF8.self)
+        guard let start = text.firstRange(of: #""code":""#) else { return nil }
+        return String(text[start.upperBound...].prefix { $0 != "\"" })
+    }
+
+    // MARK: 200
+
+    @Test func getServesTheCachedBody() {
+        let response = Self.handler().respond(to: HTTPRequest(method: "GET", path: "/api/trakt/last"))
+        #expect(response.status == 200)
+        #expect(response.body == Self.cached.body)
+        #expect(response.header("Content-Type") == "application/json; charset=utf-8")
+        #expect(response.header("ETag") == Self.cached.etag)
+        #expect(response.header("Cache-Control") == "public, max-age=42, stale-while-revalidate=300, stale-if-error=86400")
+    }
+
+    @Test func cacheControlUsesTheGivenMaxAgeAndTTL() {
+        let handler = RequestHandler(source: StubSource(lookup: .result(Self.cached, maxAge: 1), report: Self.healthy), ttl: 60)
+        let response = handler.respond(to: HTTPRequest(method: "GET", path: "/api/trakt/last"))
+        #expect(response.header("Cache-Control") == "public, max-age=1, stale-while-revalidate=60, stale-if-error=86400")
+    }
+
+    // MARK: 304
+
+    @Test(arguments: ["EXACT", "W/EXACT", "\"nope\", EXACT", "*"])
+    func matchingIfNoneMatchGives304WithoutBody(_ pattern: String) {
+        let header = pattern.replacing("EXACT", with: Self.cached.etag)
+        let response = Self.handler().respond(to: HTTPRequest(
+            method: "GET", path: "/api/trakt/last", headers: ["if-none-match": header]
+        ))
+        #expect(response.status == 304)
+        #expect(response.body.isEmpty)
+        #expect(response.header("ETag") == Self.cached.etag)
+        #expect(response.header("Cache-Control") == "public, max-age=42, stale-while-revalidate=300, stale-if-error=86400")
+        #expect(!response.cgiHead().contains("Content-Length"))
+    }
+
+    @Test func staleIfNoneMatchGives200() {
+        let response = Self.handler().respond(to: HTTPRequest(
+            method: "GET", path: "/api/trakt/last", headers: ["if-none-match": "\"0123456789abcdef\""]
+        ))
+        #expect(response.status == 200)
+        #expect(response.body == Self.cached.body)
+    }
+
+    // MARK: HEAD
+
+    @Test func headHasNoBodyButTheGetLength() {
+        let response = Self.handler().respond(to: HTTPRequest(method: "HEAD", path: "/api/trakt/last"))
+        #expect(response.status == 200)
+        #expect(response.body.isEmpty)
+        #expect(response.header("Content-Length") == String(Self.cached.body.count))
+        #expect(response.header("ETag") == Self.cached.etag)
+        let head = response.cgiHead()
+        #expect(head.ranges(of: "Content-Length:").count == 1, "exactly one Content-Length")
+    }
+
+    @Test func headWithMatchingIfNoneMatchIs304WithoutAWrongLength() {
+        let response = Self.handler().respond(to: HTTPRequest(
+            method: "HEAD", path: "/api/trakt/last", headers: ["if-none-match": Self.cached.etag]
+        ))
+        #expect(response.status == 304)
+        #expect(response.body.isEmpty)
+        // RFC 9110 §8.6: a 304 must not carry a Content-Length other than the 200 body's length.
+        let length = response.header("Content-Length")
+        #expect(length == nil || length == String(Self.cached.body.count), "304 carries Content-Length: \(length ?? "-")")
+    }
+
+    @Test func headOfHealth() {
+        let get = Self.handler().respond(to: HTTPRequest(method: "GET", path: "/api/trakt/health"))
+        let head = Self.handler().respond(to: HTTPRequest(method: "HEAD", path: "/api/trakt/health"))
+        #expect(head.status == 200)
+        #expect(head.body.isEmpty)
+        #expect(head.header("Content-Length") == String(get.body.count))
+    }
+
+    // MARK: Errors
+
+    @Test(arguments: ["/", "/api/trakt", "/api/trakt/last/", "/api/trakt/LAST", "/api/trakt/lastx", "/api/trakt/%6Cast", "//api/trakt/last"])
+    func unknownPathIs404(_ path: String) {
+        let response = Self.handler().respond(to: HTTPRequest(method: "GET", path: path))
+        #expect(response.status == 404)
+        #expect(Self.errorCode(response) == "NOT_FOUND")
+        #expect(response.header("Content-Type") == "application/json; charset=utf-8")
+        #expect(response.header("Cache-Control") == "no-store")
+    }
+
+    @Test(arguments: ["POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "get"])
+    func otherMethodsAre405(_ method: String) {
+        for path in ["/api/trakt/last", "/api/trakt/health"] {
+            let response = Self.handler().respond(to: HTTPRequest(method: method, path: path))
+            #expect(response.status == 405)
+            #expect(response.header("Allow") == "GET, HEAD")
+            #expect(Self.errorCode(response) == "METHOD_NOT_ALLOWED")
+        }
+    }
+
+    @Test func upstreamFailureIs503NoStoreWithRetryAfter() {
+        let response = Self.handler(.failure(.upstreamUnavailable(retryAfter: 30)))
+            .respond(to: HTTPRequest(method: "GET", path: "/api/trakt/last"))
+        #expect(response.status == 503)
+        #expect(response.header("Cache-Control") == "no-store")
+        #expect(response.header("Retry-After") == "30")
+        #expect(response.header("ETag") == nil)
+        #expect(Self.errorCode(response) == "UPSTREAM_UNAVAILABLE")
+    }
+
+    @Test func reauthFailureIs503() {
+        let response = Self.handler(.failure(.reauthRequired(retryAfter: 120)))
+            .respond(to: HTTPRequest(method: "GET", path: "/api/trakt/last", headers: ["if-none-match": "*"]))
+        #expect(response.status == 503)
+        #expect(response.header("Cache-Control") == "no-store")
+        #expect(response.header("Retry-After") == "120")
+        #expect(Self.errorCode(response) == "REAUTH_REQUIRED")
+    }
+
+    @Test func nonUTF8PathIs400() {
+        let response = Self.handler().respond(to: HTTPRequest(method: "GET", path: [0x2F, 0x61, 0xFF, 0xFE]))
+        #expect(response.status == 400)
+        #expect(Self.errorCode(response) == "BAD_REQUEST")
+    }
+
+    @Test func overlongURIIs414() {
+        let long = "/api/trakt/last" + String(repeating: "a", count: 3000)
+        let response = Self.handler().respond(to: HTTPRequest(method: "GET", path: long))
+        #expect(response.status == 414)
+        #expect(Self.errorCode(response) == "URI_TOO_LONG")
+
+        let longQuery = HTTPRequest(method: "GET", requestURI: Array(("/api/trakt/last?" + String(repeating: "q", count: 3000)).utf8))
+        #expect(Self.handler().respond(to: longQuery).status == 414)
+    }
+
+    @Test func uriLengthLimitIsExact() {
+        let limit = RequestHandler.maximumURILength
+        let atLimit = "/" + String(repeating: "a", count: limit - 1)
+        #expect(Self.handler().respond(to: HTTPRequest(method: "GET", path: atLimit)).status == 404)
+        #expect(Self.handler().respond(to: HTTPRequest(method: "GET", path: atLimit + "a")).status == 414)
+    }
+
+    @Test func uriLengthCountsTheQuestionMark() {
+        // A REQUEST_URI of maximumURILength + 1 bytes: path + "?" + query.
+        let path = "/api/trakt/last"
+        let query = String(repeating: "q", count: RequestHandler.maximumURILength - path.utf8.count)
+        let uri = path + "?" + query
+        #expect(uri.utf8.count == RequestHandler.maximumURILength + 1)
+        let response = Self.handler().respond(to: HTTPRequest(method: "GET", requestURI: Array(uri.utf8)))
+        #expect(response.status == 414)
+    }
+
+    @Test func overlongNonUTF8IsStill414() {
+        let path: [UInt8] = [0x2F] + [UInt8](repeating: 0xFF, count: 3000)
+        #expect(Self.handler().respond(to: HTTPRequest(method: "GET", path: path)).status == 414)
+    }
+
+    // MARK: Routing details
+
+    @Test func queryStringIsIgnoredForRouting() {
+        let request = HTTPRequest(method: "GET", requestURI: Array("/api/trakt/last?callback=x&v=2".utf8))
+        #expect(request.query == "callback=x&v=2")
+        #expect(request.path == Array("/api/trakt/last".utf8))
+        let response = Self.handler().respond(to: request)
+        #expect(response.status == 200)
+        #expect(response.body == Self.cached.body)
+    }
+
+    @Test func emptyQueryAndHealthWithQuery() {
+        #expect(Self.handler().respond(to: HTTPRequest(method: "GET", requestURI: Array("/api/trakt/last?".utf8))).status == 200)
+        #expect(Self.handler().respond(to: HTTPRequest(method: "GET", requestURI: Array("/api/trakt/health?x".utf8))).status == 200)
+    }
+
+    // MARK: Health
+
+    @Test func healthy200NoStore() {
+        let response = Self.handler().respond(to: HTTPRequest(method: "GET", path: "/api/trakt/health"))
+        #expect(response.status == 200)
+        #expect(response.header("Cache-Control") == "no-store")
+        #expect(response.header("Content-Type") == "application/json; charset=utf-8")
+        #expect(response.body == Self.healthy.body)
+    }
+
+    @Test func unhealthy503NoStore() {
+        var report = Self.healthy
+        report.canServe = false
+        report.lastErrorCode = "TRAKT_TIMEOUT"
+        let response = Self.handler(health: report).respond(to: HTTPRequest(method: "GET", path: "/api/trakt/health"))
+        #expect(response.status == 503)
+        #expect(response.header("Cache-Control") == "no-store")
+        #expect(response.body == report.body)
+    }
+
+    @Test func healthIgnoresIfNoneMatch() {
+        let response = Self.handler().respond(to: HTTPRequest(method: "GET", path: "/api/trakt/health", headers: ["if-none-match": "*"]))
+        #expect(response.status == 200)
+        #expect(!response.body.isEmpty)
+    }
+}

@@ -1,0 +1,167 @@
+import Testing
+import TraktWidgetCore
+
+@Suite struct TokenLifecycleTests {
+    static let week = 7 * 86_400.0
+    static let t0 = 1_700_000_000.0
+
+    static func pair(access: String? = "access-1", refresh: String = "refresh-1", lifetime: Double? = week, generation: Int = 1, rotatedAt: Double = t0) -> TokenPair {
+        TokenPair(
+            accessToken: access, refreshToken: refresh, expiresAt: lifetime.map { rotatedAt + $0 },
+            rotatedAt: rotatedAt, generation: generation
+        )
+    }
+
+    @Test func validUntilHalfTheLifetime() {
+        let lifecycle = TokenLifecycle(pair: Self.pair())
+        #expect(TokenLifecycle.refreshDueAt(Self.pair()) == Self.t0 + Self.week / 2)
+        #expect(lifecycle.phase(now: Self.t0) == .valid)
+        #expect(lifecycle.action(now: Self.t0) == .use(accessToken: "access-1"))
+        #expect(lifecycle.phase(now: Self.t0 + Self.week / 2 - 1) == .valid)
+        #expect(lifecycle.phase(now: Self.t0 + Self.week / 2) == .refreshDue)
+        #expect(lifecycle.action(now: Self.t0 + Self.week / 2) == .refresh(refreshToken: "refresh-1"))
+        #expect(lifecycle.phase(now: Self.t0 + Self.week * 2) == .refreshDue)
+    }
+
+    @Test func shortLifetimeKeepsTheMinimumMargin() {
+        // 400 s: half is 200 s, but the 300 s margin before expiry wins.
+        let pair = Self.pair(lifetime: 400)
+        #expect(TokenLifecycle.refreshDueAt(pair) == Self.t0 + 100)
+        let lifecycle = TokenLifecycle(pair: pair)
+        #expect(lifecycle.phase(now: Self.t0 + 99) == .valid)
+        #expect(lifecycle.phase(now: Self.t0 + 100) == .refreshDue)
+    }
+
+    @Test func lifetimeShorterThanTheMarginIsDueAtOnce() {
+        let lifecycle = TokenLifecycle(pair: Self.pair(lifetime: 60))
+        #expect(lifecycle.phase(now: Self.t0) == .refreshDue)
+    }
+
+    @Test func unknownExpiryIsNeverDue() {
+        let pair = Self.pair(lifetime: nil)
+        #expect(TokenLifecycle.refreshDueAt(pair) == nil)
+        #expect(TokenLifecycle(pair: pair).phase(now: Self.t0 + 10 * Self.week) == .valid)
+    }
+
+    @Test func noAccessTokenMeansRefreshDue() {
+        let lifecycle = TokenLifecycle(pair: Self.pair(access: nil))
+        #expect(lifecycle.phase(now: Self.t0) == .refreshDue)
+        #expect(lifecycle.action(now: Self.t0) == .refresh(refreshToken: "refresh-1"))
+    }
+
+    @Test func refreshingKeepsUsingTheCurrentAccessToken() {
+        var lifecycle = TokenLifecycle(pair: Self.pair())
+        lifecycle.beginRefresh()
+        #expect(lifecycle.refreshing)
+        #expect(lifecycle.phase(now: Self.t0 + Self.week) == .refreshing)
+        #expect(lifecycle.action(now: Self.t0) == .use(accessToken: "access-1"))
+    }
+
+    @Test func refreshingWithoutAccessTokenStillRefreshes() {
+        var lifecycle = TokenLifecycle(pair: Self.pair(access: nil))
+        lifecycle.beginRefresh()
+        #expect(lifecycle.action(now: Self.t0) == .refresh(refreshToken: "refresh-1"))
+    }
+
+    @Test func adoptsANewerGeneration() {
+        var lifecycle = TokenLifecycle(pair: Self.pair())
+        lifecycle.beginRefresh()
+        let newer = Self.pair(access: "access-2", refresh: "refresh-2", generation: 2, rotatedAt: Self.t0 + 100)
+        lifecycle.adopt(newer)
+        #expect(lifecycle.pair == newer)
+        #expect(!lifecycle.refreshing)
+        #expect(lifecycle.phase(now: Self.t0 + 100) == .valid)
+        #expect(lifecycle.action(now: Self.t0 + 100) == .use(accessToken: "access-2"))
+    }
+
+    @Test func ignoresAnOlderGeneration() {
+        let current = Self.pair(access: "access-5", refresh: "refresh-5", generation: 5)
+        var lifecycle = TokenLifecycle(pair: current)
+        lifecycle.adopt(Self.pair(access: "access-4", refresh: "refresh-4", generation: 4))
+        #expect(lifecycle.pair == current)
+    }
+
+    @Test func adoptsIntoAnEmptyLifecycle() {
+        var lifecycle = TokenLifecycle()
+        lifecycle.adopt(Self.pair(generation: 3))
+        #expect(lifecycle.pair?.generation == 3)
+        #expect(lifecycle.phase(now: Self.t0) == .valid)
+    }
+
+    @Test func rejectedRefreshTokenRequiresReauth() {
+        var lifecycle = TokenLifecycle(pair: Self.pair(access: nil))
+        lifecycle.beginRefresh()
+        lifecycle.refreshRejected()
+        #expect(!lifecycle.refreshing)
+        #expect(lifecycle.rejectedRefreshToken == "refresh-1")
+        #expect(lifecycle.phase(now: Self.t0) == .reauthRequired)
+        #expect(lifecycle.action(now: Self.t0) == .reauthRequired)
+        // The rejection wins over an access token that still looks valid.
+        var withAccess = TokenLifecycle(pair: Self.pair())
+        withAccess.refreshRejected()
+        #expect(withAccess.action(now: Self.t0) == .reauthRequired)
+    }
+
+    @Test func aNewPairAfterRejectionRecovers() {
+        var lifecycle = TokenLifecycle(pair: Self.pair())
+        lifecycle.refreshRejected()
+        lifecycle.adopt(Self.pair(access: "access-new", refresh: "refresh-new", generation: 2))
+        #expect(lifecycle.phase(now: Self.t0) == .valid)
+        #expect(lifecycle.action(now: Self.t0) == .use(accessToken: "access-new"))
+    }
+
+    @Test func theSameRefreshTokenAfterRejectionStaysRejected() {
+        var lifecycle = TokenLifecycle(pair: Self.pair())
+        lifecycle.refreshRejected()
+        lifecycle.adopt(Self.pair(access: "access-x", refresh: "refresh-1", generation: 2))
+        #expect(lifecycle.phase(now: Self.t0) == .reauthRequired)
+    }
+
+    @Test func rejectionKnownAtStart() {
+        let lifecycle = TokenLifecycle(pair: Self.pair(), rejectedRefreshToken: "refresh-1")
+        #expect(lifecycle.phase(now: Self.t0) == .reauthRequired)
+        #expect(TokenLifecycle(pair: nil, rejectedRefreshToken: "refresh-1").phase(now: Self.t0) == .reauthRequired)
+    }
+
+    @Test func accessTokenRejectedForcesARefresh() {
+        var lifecycle = TokenLifecycle(pair: Self.pair())
+        lifecycle.accessTokenRejected()
+        #expect(lifecycle.accessRejected)
+        #expect(lifecycle.phase(now: Self.t0) == .refreshDue)
+        #expect(lifecycle.action(now: Self.t0) == .refresh(refreshToken: "refresh-1"))
+        lifecycle.adopt(Self.pair(access: "access-2", refresh: "refresh-2", generation: 2))
+        #expect(!lifecycle.accessRejected)
+        #expect(lifecycle.phase(now: Self.t0) == .valid)
+    }
+
+    @Test func transientFailureEndsRefreshing() {
+        var lifecycle = TokenLifecycle(pair: Self.pair(access: nil))
+        lifecycle.beginRefresh()
+        lifecycle.refreshFailedTransiently()
+        #expect(!lifecycle.refreshing)
+        #expect(lifecycle.phase(now: Self.t0) == .refreshDue)
+        #expect(lifecycle.rejectedRefreshToken == nil)
+    }
+
+    @Test func nilPairIsMissing() {
+        let lifecycle = TokenLifecycle()
+        #expect(lifecycle.phase(now: Self.t0) == .missing)
+        #expect(lifecycle.action(now: Self.t0) == .reauthRequired)
+    }
+
+    @Test func clearForgetsThePair() {
+        var lifecycle = TokenLifecycle(pair: Self.pair())
+        lifecycle.beginRefresh()
+        lifecycle.accessTokenRejected()
+        lifecycle.clear()
+        #expect(lifecycle.pair == nil)
+        #expect(!lifecycle.refreshing)
+        #expect(lifecycle.phase(now: Self.t0) == .missing)
+    }
+
+    @Test func phaseRawValues() {
+        #expect(TokenPhase.notUsed.rawValue == "not_used")
+        #expect(TokenPhase.refreshDue.rawValue == "refresh_due")
+        #expect(TokenPhase.reauthRequired.rawValue == "reauth_required")
+    }
+}
