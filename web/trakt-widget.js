@@ -99,7 +99,8 @@ const card = (d) => {
   const label = ep && d.season != null && d.episode != null ? `S${d.season} E${d.episode}` : null;
   const heading = String((ep && d.show_title) || d.title || 'Untitled');
   // The backend names untitled episodes "Show S2E7"; that would only repeat the heading and the label.
-  const sub = ep && d.title && d.title !== `${d.show_title} S${d.season}E${d.episode}` ? String(d.title) : null;
+  // The API's stand-in for an untitled episode ("Show S2E7", "?" for a missing number) repeats the label.
+  const sub = ep && d.title && d.title !== `${d.show_title} S${d.season ?? "?"}E${d.episode ?? "?"}` ? String(d.title) : null;
   const when = new Date(d.watched_at);
   const time = isNaN(when) ? null : h('time', {
     datetime: when.toISOString(),

@@ -12,14 +12,14 @@ type Common = {
   trakt_url: string | null;
   watched_at: string;
 };
-export type TraktMovie = Common & { type: "movie"; title: string };
+export type TraktMovie = Common & { type: "movie"; title: string | null };
 export type TraktEpisode = Common & {
   type: "episode";
   /** Episode title; the backend sends "Show S2E7" when the episode has none. */
-  title: string;
-  show_title: string;
-  season: number;
-  episode: number;
+  title: string | null;
+  show_title: string | null;
+  season: number | null;
+  episode: number | null;
 };
 export type TraktItem = TraktMovie | TraktEpisode;
 export type TraktOk = { ok: true; data: TraktItem | null; cached_at: string; stale?: boolean };
@@ -151,10 +151,11 @@ function Card({ item }: { item: TraktItem }) {
   const id = useId();
   const now = useNow(60_000);
   const ep = item.type === "episode" ? item : null;
-  const label = ep ? `S${ep.season} E${ep.episode}` : null;
+  const label = ep && ep.season != null && ep.episode != null ? `S${ep.season} E${ep.episode}` : null;
   const heading = String(ep?.show_title || item.title || "Untitled");
-  // The backend names untitled episodes "Show S2E7"; that would only repeat the heading and the label.
-  const sub = ep && ep.title && ep.title !== `${ep.show_title} S${ep.season}E${ep.episode}` ? ep.title : null;
+  // The backend names untitled episodes "Show S2E7" ("?" for a missing number); that would only repeat
+  // the heading and the label.
+  const sub = ep && ep.title && ep.title !== `${ep.show_title} S${ep.season ?? "?"}E${ep.episode ?? "?"}` ? ep.title : null;
   const when = new Date(item.watched_at);
   const valid = !Number.isNaN(when.getTime());
   const url = safeUrl(item.trakt_url);
