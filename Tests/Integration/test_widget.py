@@ -1,13 +1,18 @@
 """The <trakt-last-watched> custom element (web/trakt-widget.js), driven in real headless Chromium.
 
-Layout, so the serving side can be swapped without touching the tests:
+Two serving sides:
 
-* `site` is the only fixture the tests talk to. Today it is `widget_server`, a tiny local http.server that
-  serves web/ like nginx does (`/` = web/index.html, `/widget/...` = web/...) and plays `/api/trakt/last`
-  with whatever answer a test asks for. To run these against the real stack (nginx -> responder -> fake
-  upstream), give `site` an adapter with the same small interface (see `WidgetServer`'s public methods).
-* Everything under "Browser helpers" only needs a WebDriver pointed at a page with widgets on it.
+* `site` (the default) is the REAL stack, `widgetstack.StackSite`: the shipped nginx configuration on
+  127.0.0.1 serving web/ and proxying /api/trakt/last to the real responder binary, which asks the fake
+  Trakt/TMDB upstream. Tests describe upstream (Trakt history items, TMDB poster paths, faults) and assert
+  what the browser renders from the whole chain. Every scenario, the refresh and the screenshots run here.
+* `local_site` is `WidgetServer`, a tiny http.server that serves web/ like nginx does and answers
+  /api/trakt/last with any body a test asks for. It is used only where the real stack cannot produce the
+  condition (an `ok:false` body with HTTP 200, a connection that dies without an answer, an answer held
+  open on demand, `javascript:` URLs in the data, a 503 after data was shown) or where nothing served
+  matters (pure widget code: relative-time wording, reduced motion). Each such test says why.
 
+Everything under "Browser helpers" only needs a WebDriver pointed at a page with widgets on it.
 Screenshots of each state land in Tests/Integration/artifacts/widget-<state>.png.
 """
 
@@ -23,8 +28,11 @@ import struct
 import threading
 import time
 import zlib
+from urllib.parse import urlsplit
 
 import pytest
+
+from widgetstack import StackSite, trakt_episode, trakt_movie
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
@@ -43,16 +51,19 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-TIMEOUT = 10
+# Deadlines only: every wait returns as soon as its condition holds. Generous, because the 2-core machine
+# is shared with other test runs and a cold responder makes several upstream round trips.
+TIMEOUT = 30
 
 
-# --------------------------------------------------------------------------- API answers (contract shapes)
+# --------------------------------------------------------------------------- data
 
 def ago_iso(**delta) -> str:
     when = dt.datetime.now(dt.timezone.utc) - dt.timedelta(**delta)
     return when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
+# API answers in the contract's shape, for the local server only (the real stack builds its own).
 def movie(**over) -> dict:
     return {"type": "movie", "title": "The Matrix", "year": 1999, "poster_url": None,
             "trakt_url": "https://trakt.tv/movies/the-matrix-1999",
@@ -65,8 +76,6 @@ def episode(**over) -> dict:
             "watched_at": ago_iso(days=1, hours=2), **over}
 
 
-# --------------------------------------------------------------------------- local serving fixture
-
 def _png(width=40, height=60) -> bytes:
     """A real (tiny) poster-ish PNG: a vertical gradient, so a loaded poster is visible in screenshots."""
     rows = b"".join(b"\x00" + bytes((20 + y * 2, 40 + y, 90 + y * 2) * width) for y in range(height))
@@ -78,18 +87,39 @@ def _png(width=40, height=60) -> bytes:
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
-class WidgetServer:
-    """Serves web/ like nginx does and plays /api/trakt/last.
+POSTER_PNG = _png()
 
-    Public interface used by the tests (an adapter for the real stack needs the same):
-      base_url, poster_ok, poster_missing, api_hits,
+
+# --------------------------------------------------------------------------- the real stack
+
+@pytest.fixture
+def site(fake, tmp_path):
+    """nginx (shipped config) -> real responder -> fake upstream; a fresh stack, so fresh caches, per test."""
+    stack = StackSite(fake, tmp_path / "stack", POSTER_PNG)
+    yield stack
+    problems = stack.close()
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+def eventually(check, what, timeout=TIMEOUT, interval=0.5):
+    """Poll `check` until it returns something truthy. Slow on purpose where it goes through nginx: its
+    limit_req (5 r/s, burst 10) would otherwise answer 429, also to the page a test loads next."""
+    return WebDriverWait(None, timeout, poll_frequency=interval).until(lambda _: check(), f"{what} never happened")
+
+
+# --------------------------------------------------------------------------- the local stand-in
+
+class WidgetServer:
+    """Serves web/ like nginx does and answers /api/trakt/last with whatever a test asks for.
+
+    Same interface as StackSite where it overlaps: base_url, api_hits, and
       answer(data, **top)  -> 200 {"ok": true, "data": data, "cached_at": ..., **top}
       fail(status, code)   -> status {"ok": false, "code": code, "error": ...}
       drop()               -> the connection closes without an answer (network error)
       delay(seconds)       -> hold every API answer that long
     """
 
-    POSTER = _png()
     # The demo page's policy from nginx/trakt-widget-http.conf ($trakt_csp), so CSP breakage shows up here too.
     CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; "
            "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
@@ -109,8 +139,6 @@ class WidgetServer:
                 path = self.path.split("?")[0]
                 if path == "/api/trakt/last":
                     return server._api(self)
-                if path == "/img/poster.png":
-                    return self._send(200, server.POSTER, "image/png")
                 if path == "/":
                     return self._send(200, (WEB / "index.html").read_bytes(), "text/html; charset=utf-8",
                                       [("Content-Security-Policy", server.CSP)])
@@ -121,19 +149,20 @@ class WidgetServer:
                 self._send(404, b"not found", "text/plain")
 
             def _send(self, status, body, ctype, extra=()):
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                for k, v in extra:
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", ctype)
+                    self.send_header("Content-Length", str(len(body)))
+                    for k, v in extra:
+                        self.send_header(k, v)
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the page aborted this fetch (test_removal_aborts_and_stops_polling does on purpose)
 
         self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        self.poster_ok = f"{self.base_url}/img/poster.png"
-        self.poster_missing = f"{self.base_url}/img/missing.jpg"
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
 
     def reset(self):
@@ -176,8 +205,7 @@ def widget_server():
 
 
 @pytest.fixture
-def site(widget_server):
-    """The serving side the tests use. Swap this for an adapter over `stack` to test the real thing."""
+def local_site(widget_server):
     widget_server.reset()
     yield widget_server
     widget_server.reset()
@@ -201,9 +229,8 @@ def browser():
     driver.quit()
 
 
-@pytest.fixture
-def page(browser, site):
-    """The demo page (light, dark and auto widgets) loaded and settled past the skeleton."""
+def _loader(browser, site):
+    """page(): the demo page (light, dark and auto widgets) loaded and settled past the skeleton."""
 
     def load(wait=True):
         browser.get(site.base_url + "/")
@@ -211,8 +238,25 @@ def page(browser, site):
             wait_rendered(browser)
         return browser
 
-    yield load
+    return load
+
+
+def _leave(browser):
+    # Off the page before its server stops, so a polling widget cannot log errors into the next test.
+    browser.get("about:blank")
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
+
+@pytest.fixture
+def page(browser, site):
+    yield _loader(browser, site)
+    _leave(browser)
+
+
+@pytest.fixture
+def local_page(browser, local_site):
+    yield _loader(browser, local_site)
+    _leave(browser)
 
 
 # Reads each widget's rendered state through its shadow root. innerText = what is really visible.
@@ -286,11 +330,11 @@ def assert_clean(w):
         assert junk not in w["text"], w["text"]
 
 
-# --------------------------------------------------------------------------- tests
+# =========================================================================== real stack: the scenarios
 
 def test_movie(page, site):
-    m = movie(poster_url=site.poster_ok)
-    site.answer(m)
+    watched = ago_iso(hours=3, minutes=5)
+    site.answer(trakt_movie(watched))
     driver = page()
     wait_posters(driver)
     ws = widgets(driver)
@@ -300,11 +344,13 @@ def test_movie(page, site):
         assert "The Matrix" in w["text"] and "1999" in w["text"]
         assert "watched 3 hours ago" in w["text"]
         assert w["tag"] == "a" and w["href"] == "https://trakt.tv/movies/the-matrix-1999"
+        # The poster went TMDB poster_path -> responder's poster_url -> a same-origin image served by nginx.
+        assert w["img"]["src"] == site.poster_url(site.poster_ok)
         assert w["img"]["alt"] == "Poster: The Matrix" and w["img"]["loading"] == "lazy"
         assert w["poster"]["width"] / w["poster"]["height"] == pytest.approx(2 / 3, abs=0.02)
         # The exact date is the <time> tooltip; datetime is machine-readable.
-        assert w["time"]["datetime"] == m["watched_at"]
-        assert m["watched_at"][:4] in w["time"]["title"]
+        assert w["time"]["datetime"] == watched
+        assert watched[:4] in w["time"]["title"]
     link = driver.find_element(By.CSS_SELECTOR, "trakt-last-watched").shadow_root.find_element(By.CSS_SELECTOR, "a")
     assert link.accessible_name == "Last watched The Matrix"
     assert broken_images(driver) == []
@@ -312,43 +358,51 @@ def test_movie(page, site):
 
 
 def test_no_console_errors(page, site, browser):
-    """No script error and no CSP violation on the demo page (under the production CSP)."""
+    """No script error and no CSP violation on the demo page, under the CSP nginx really sends."""
+    site.answer(trakt_episode(ago_iso(days=1, hours=2)))
     browser.get_log("browser")  # drop earlier tests' entries
-    site.answer(episode(poster_url=site.poster_ok))
     driver = page()
     wait_posters(driver)
-    errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+    errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")
+              # The demo page names no icon, so Chromium asks for /favicon.ico and nginx answers 404.
+              and not (e["source"] == "network" and "/favicon.ico " in e["message"])]
     assert errors == []
+    assert "img-src 'self'" in site.get("/").headers.get("Content-Security-Policy")
 
 
 def test_episode(page, site):
-    site.answer(episode(poster_url=site.poster_ok))
+    site.answer(trakt_episode(ago_iso(days=1, hours=2)))
     driver = page()
     for w in wait_all_text(driver, "Chikhai Bardo"):
         assert_clean(w)
         assert "Severance" in w["text"] and "S2 E7" in w["text"] and "2022" in w["text"]
+        assert w["text"].index("Severance") < w["text"].index("S2 E7")  # the show is the heading
         assert "watched yesterday" in w["text"]
-        assert w["href"].endswith("/seasons/2/episodes/7")
+        assert w["href"] == "https://trakt.tv/shows/severance/seasons/2/episodes/7"
     link = driver.find_element(By.CSS_SELECTOR, "trakt-last-watched").shadow_root.find_element(By.CSS_SELECTOR, "a")
     assert link.accessible_name == "Last watched Severance S2 E7 Chikhai Bardo"
     wait_posters(driver)
+    assert all(w["img"]["src"] == site.poster_url(site.poster_ok) for w in widgets(driver))  # the show's poster
     shot(driver, "episode")
 
 
 def test_episode_without_title(page, site):
-    # The backend's stand-in title for an untitled episode.
-    site.answer(episode(title="Severance S2E7", poster_url=site.poster_ok))
+    site.answer(trakt_episode(ago_iso(days=1, hours=2), title=None))
     driver = page()
     for w in wait_all_text(driver, "S2 E7"):
         assert_clean(w)
         assert "Severance" in w["text"]
         assert "S2E7" not in w["text"]  # the label already says it; no "Severance S2E7" repeat
+        assert "Untitled" not in w["text"]
+    # What made it so: the responder's stand-in title for an untitled episode.
+    assert site.get().json()["data"]["title"] == "Severance S2E7"
     wait_posters(driver)
     shot(driver, "episode-untitled")
 
 
 def test_no_poster_shows_placeholder(page, site):
-    site.answer(movie(poster_url=None, year=None, trakt_url=None))
+    # TMDB has no poster, Trakt no year and no slug (so no trakt_url to link to).
+    site.answer(trakt_movie(ago_iso(hours=3, minutes=5), year=None, slug=None), poster=None)
     driver = page()
     for w in widgets(driver):
         assert_clean(w)
@@ -357,23 +411,38 @@ def test_no_poster_shows_placeholder(page, site):
         assert w["tag"] == "div"  # nothing to link to
         assert "The Matrix" in w["text"] and " · " not in w["text"]
     assert broken_images(driver) == []
+    data = site.get().json()["data"]
+    assert (data["poster_url"], data["trakt_url"], data["year"]) == (None, None, None)
     shot(driver, "no-poster")
 
 
 def test_broken_poster_never_shows_broken_icon(page, site):
-    site.answer(movie(poster_url=site.poster_missing))
+    site.answer(trakt_movie(ago_iso(hours=3, minutes=5)), poster=site.poster_missing)
     driver = page()
-    # The 404 poster is dropped, leaving the placeholder.
+    # nginx answers the poster with 404; the widget drops the <img>, leaving the placeholder.
     WebDriverWait(driver, TIMEOUT).until(lambda d: all(w["img"] is None for w in widgets(d)))
     assert broken_images(driver) == []
-    assert all(w["poster"]["placeholder"] for w in widgets(driver))
+    for w in widgets(driver):
+        assert w["poster"]["placeholder"] and "The Matrix" in w["text"]
+    poster_url = site.get().json()["data"]["poster_url"]
+    assert poster_url == site.poster_url(site.poster_missing)
+    assert site.get(urlsplit(poster_url).path).status == 404
     shot(driver, "broken-poster")
-    # Unreachable host (no internet here, like image.tmdb.org): while pending or failed, never a broken icon.
-    site.answer(movie(poster_url="https://image.tmdb.org/t/p/w500/abc.jpg"))
-    page()
-    for _ in range(5):
-        assert broken_images(driver) == []
-        time.sleep(0.1)
+
+
+def test_unreachable_poster_host_never_shows_broken_icon(page, site):
+    # The production image host: unreachable without internet (and a 404 for this path with it).
+    site.env(TMDB_IMAGE_URL="https://image.tmdb.org/t/p")
+    site.answer(trakt_movie(ago_iso(hours=3, minutes=5)), poster=site.poster_missing)
+    driver = page()
+
+    def failed_cleanly(d):
+        assert broken_images(d) == []  # checked on every poll: pending or failed, never a broken icon
+        return all(w["img"] is None for w in widgets(d))
+
+    WebDriverWait(driver, TIMEOUT, poll_frequency=0.05).until(failed_cleanly)
+    assert all(w["poster"]["placeholder"] for w in widgets(driver))
+    assert site.get().json()["data"]["poster_url"] == "https://image.tmdb.org/t/p/w500/missing.png"
 
 
 def test_empty_history(page, site):
@@ -382,150 +451,103 @@ def test_empty_history(page, site):
     for w in widgets(driver):
         assert_clean(w)
         assert "Nothing watched yet" in w["text"]
+    assert site.get().json()["data"] is None
     shot(driver, "empty")
 
 
-@pytest.mark.parametrize("how", ["upstream-503", "reauth-503", "ok-false-200", "network-error"])
-def test_unavailable(page, site, how):
-    if how == "upstream-503":
-        site.fail(503, "UPSTREAM_UNAVAILABLE")
-    elif how == "reauth-503":
-        site.fail(503, "REAUTH_REQUIRED")
-    elif how == "ok-false-200":
-        site.fail(200, "UPSTREAM_UNAVAILABLE")
-    else:
-        site.drop()
+@pytest.mark.parametrize("how, code", [("upstream", "UPSTREAM_UNAVAILABLE"), ("reauth", "REAUTH_REQUIRED")])
+def test_unavailable(page, site, how, code):
+    # A cold responder with Trakt failing (500s) or its refresh token rejected has nothing to serve: 503.
+    site.fail() if how == "upstream" else site.reauth()
     driver = page()
+    api = site.get()
+    assert api.status == 503 and api.json()["code"] == code
     for w in widgets(driver):
         assert_clean(w)
         assert "No recent activity" in w["text"]
-        assert "upstream is down" not in w["text"]
-    if how == "upstream-503":
-        shot(driver, "unavailable")
+        assert api.json()["error"] not in w["text"]
+    shot(driver, "unavailable" if how == "upstream" else "unavailable-reauth")
 
 
 def test_stale_is_shown_normally(page, site):
-    site.answer(movie(), stale=True)
+    site.env(CACHE_TTL=1)
+    site.answer(trakt_movie(ago_iso(hours=3, minutes=5)))
+    assert site.get().json()["data"]["title"] == "The Matrix"
+    site.trakt_down()  # the warm responder keeps its answer, marked stale, once its 1 s TTL has passed
+    eventually(lambda: site.get().json().get("stale") is True, "a stale answer")
     for w in widgets(page()):
+        assert_clean(w)
         assert "The Matrix" in w["text"] and "watched 3 hours ago" in w["text"]
+    assert site.get().json()["stale"] is True
 
 
 def test_utf8_title(page, site):
-    site.answer(movie(title="千と千尋の神隠し", year=2001, poster_url=site.poster_ok))
+    title = "千と千尋の神隠し · Amélie’s"  # (no emoji: this machine has no emoji font, the shot would show tofu)
+    site.answer(trakt_movie(ago_iso(hours=3, minutes=5), title=title, year=2001, slug="spirited-away-2001", tmdb=129))
     driver = page()
-    for w in wait_all_text(driver, "千と千尋の神隠し"):
+    for w in wait_all_text(driver, title):
         assert_clean(w)
+        assert "2001" in w["text"]
     wait_posters(driver)
+    assert widgets(driver)[0]["img"]["alt"] == f"Poster: {title}"
     shot(driver, "utf8")
 
 
-def test_markup_in_data_stays_text(page, site):
+def test_markup_in_title_stays_text(page, site):
     title = '<img src=x onerror="window.__pwned=1"><b>Bold</b> & "Co" </script>'
-    site.answer(movie(title=title, trakt_url="javascript:window.__pwned=2", poster_url="javascript:1"))
+    site.answer(trakt_movie(ago_iso(hours=3, minutes=5), title=title), poster=None)
     driver = page()
     for w in wait_all_text(driver, "<b>Bold</b>"):
         assert title in w["text"]
-        assert w["tag"] == "div" and w["img"] is None  # non-http(s) URLs are neither linked nor loaded
     assert driver.execute_script(
         "return [...document.querySelectorAll('trakt-last-watched')]"
         ".some(el => el.shadowRoot.querySelector('b, script, [onerror]'))") is False
     assert driver.execute_script("return window.__pwned") is None
 
 
+REFRESH_1S = ("window.__samePage = true;"
+              "document.querySelectorAll('trakt-last-watched').forEach(e => e.setAttribute('refresh', '1'))")
+
+
 def test_refresh_shows_new_answer(page, site):
-    site.answer(movie(title="Old Title"))
+    # 1 s everywhere: the responder's cache (CACHE_TTL), hence nginx's (max-age), and the widget's polling.
+    site.env(CACHE_TTL=1)
+    old = trakt_movie(ago_iso(hours=3), title="Old Title", slug="old-title-1999", tmdb=1001)
+    site.answer(old)
     driver = page()
     wait_all_text(driver, "Old Title")
-    driver.execute_script("document.querySelectorAll('trakt-last-watched').forEach(e => e.setAttribute('refresh', '1'))")
-    site.answer(episode(title="Brand New Episode"))
-    wait_all_text(driver, "Brand New Episode")
-    # A failing refresh keeps the card on screen rather than blanking it.
-    hits = site.api_hits
-    site.fail(503)
-    WebDriverWait(driver, TIMEOUT).until(lambda d: site.api_hits >= hits + 3)
-    assert all("Brand New Episode" in w["text"] for w in widgets(driver))
+    wait_posters(driver)
+    shot(driver, "refresh-before")
+    driver.execute_script(REFRESH_1S)
+    site.answer(old, trakt_episode(ago_iso(minutes=2), title="Brand New Episode"))
+    for w in wait_all_text(driver, "Brand New Episode"):
+        assert_clean(w)
+        assert "Old Title" not in w["text"]
+        assert "Severance" in w["text"] and "S2 E7" in w["text"] and "minutes ago" in w["text"]
+    assert driver.execute_script("return window.__samePage") is True  # refreshed in place, not reloaded
+    wait_posters(driver)
+    shot(driver, "refresh-after")
 
 
 def test_same_answer_keeps_the_poster(page, site):
     """A poll that returns the same data must not rebuild the card (the poster would flash)."""
-    site.answer(movie(poster_url=site.poster_ok))
+    site.env(CACHE_TTL=1)
+    site.answer(trakt_movie(ago_iso(hours=3, minutes=5)))
     driver = page()
     wait_posters(driver)
     driver.execute_script("""document.querySelectorAll('trakt-last-watched').forEach(e => {
         e.shadowRoot.querySelector('img').dataset.marker = 'kept'; e.setAttribute('refresh', '1'); });""")
-    hits = site.api_hits
-    WebDriverWait(driver, TIMEOUT).until(lambda d: site.api_hits >= hits + 6)
+    hits, checks = site.api_hits, site.fake.count("/sync/last_activities")
+    # Enough polls, and the responder really went back to Trakt meanwhile (its answer is re-verified data).
+    WebDriverWait(driver, TIMEOUT).until(
+        lambda d: site.api_hits >= hits + 6 and site.fake.count("/sync/last_activities") > checks)
     assert driver.execute_script("""return [...document.querySelectorAll('trakt-last-watched')]
         .every(e => e.shadowRoot.querySelector('img[data-marker=kept]'))""")
 
 
-@pytest.mark.parametrize("seconds_ago, expected", [
-    (20, "just now"), (-90, "just now"), (5 * 60, "5 minutes ago"), (3600, "1 hour ago"),
-    (26 * 3600, "yesterday"), (3 * 86400, "3 days ago"), (8 * 86400, "last week"),
-    (45 * 86400, "last month"), (400 * 86400, "last year"), (3 * 365 * 86400, "3 years ago"),
-])
-def test_relative_time_wording(page, site, seconds_ago, expected):
-    driver = page(wait=False)
-    got = driver.execute_async_script("""const [s, done] = arguments;
-        import('/widget/trakt-widget.js').then(m => done(m.ago(Date.now() - s * 1000)));""", seconds_ago)
-    assert got == expected
-
-
-HIDE = """
-Object.defineProperty(document, 'hidden', {configurable: true, get: () => arguments[0]});
-Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => arguments[0] ? 'hidden' : 'visible'});
-document.dispatchEvent(new Event('visibilitychange'));
-"""
-
-
-def test_refresh_pauses_while_hidden(page, site):
-    site.answer(movie())
-    driver = page()
-    hits = site.api_hits
-    driver.execute_script("document.querySelectorAll('trakt-last-watched').forEach(e => e.setAttribute('refresh', '1'))")
-    WebDriverWait(driver, TIMEOUT).until(lambda d: site.api_hits > hits + 3)  # polling is live
-    driver.execute_script(HIDE, True)
-    time.sleep(0.5)  # let fetches already in flight land
-    hits = site.api_hits
-    time.sleep(2.5)  # > 2 refresh periods
-    assert site.api_hits == hits, "polled while the tab was hidden"
-    driver.execute_script(HIDE, False)  # overdue, so it refreshes straight away
-    WebDriverWait(driver, 2).until(lambda d: site.api_hits >= hits + 3)
-
-
-SPY_AND_ADD = """
-window.__signals = [];
-const real = window.__realFetch ||= window.fetch;
-window.fetch = (url, opts) => (window.__signals.push(opts.signal), real(url, opts));
-const el = document.createElement('trakt-last-watched');
-el.id = 'probe';
-el.setAttribute('refresh', '1');
-el.setAttribute('src', '/api/trakt/last');
-document.body.append(el);
-"""
-
-
-def test_removal_aborts_and_stops_polling(page, site):
-    site.answer(movie())
-    driver = page()
-    site.delay(3)
-    driver.execute_script(SPY_AND_ADD)
-    assert driver.execute_script("return window.__signals.length") == 1
-    driver.execute_script("document.getElementById('probe').remove()")
-    assert driver.execute_script("return window.__signals[0].aborted") is True
-    # Once removed after a completed fetch, its refresh timer must be gone too.
-    site.delay(0)
-    driver.execute_script(SPY_AND_ADD)
-    WebDriverWait(driver, TIMEOUT).until(lambda d: d.execute_script(
-        "return !document.getElementById('probe').shadowRoot.querySelector('.skel')"))
-    driver.execute_script("document.getElementById('probe').remove()")
-    n = driver.execute_script("return window.__signals.length")
-    time.sleep(1.5)
-    assert driver.execute_script("return window.__signals.length") == n
-
-
 def test_loading_skeleton(page, site):
-    site.answer(episode())
+    # Every upstream call takes 1.5 s, so the cold responder keeps the first answer waiting for seconds.
+    site.answer(trakt_episode(ago_iso(days=1, hours=2)))
     site.delay(1.5)
     driver = page(wait=False)
     ws = WebDriverWait(driver, TIMEOUT).until(lambda d: (ws := widgets(d)) and all(w["loading"] for w in ws) and ws)
@@ -537,7 +559,7 @@ def test_loading_skeleton(page, site):
 
 def test_follows_system_dark_mode(page, site, browser):
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
-    site.answer(episode(poster_url=site.poster_ok))
+    site.answer(trakt_episode(ago_iso(days=1, hours=2)))
     driver = page()
     light, dark, auto = wait_all_text(driver, "S2 E7")
     assert light["bg"] == "rgb(255, 255, 255)"  # forced light by the wrapper's custom properties
@@ -546,19 +568,8 @@ def test_follows_system_dark_mode(page, site, browser):
     shot(driver, "dark-system")
 
 
-def test_reduced_motion_stops_skeleton_animation(page, site, browser):
-    read = """const el = document.createElement('trakt-last-watched'); el.setAttribute('src', '/api/trakt/last');
-              document.body.append(el);
-              return getComputedStyle(el.shadowRoot.querySelector('.skel .poster')).animationName;"""
-    driver = page()
-    assert driver.execute_script(read) == "pulse"
-    browser.execute_cdp_cmd("Emulation.setEmulatedMedia",
-                            {"features": [{"name": "prefers-reduced-motion", "value": "reduce"}]})
-    assert driver.execute_script(read) == "none"
-
-
 def test_keyboard_focus_is_visible(page, site):
-    site.answer(movie(poster_url=site.poster_ok))
+    site.answer(trakt_movie(ago_iso(hours=3, minutes=5)))
     driver = page()
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
     outline = driver.execute_script("""
@@ -571,7 +582,7 @@ def test_keyboard_focus_is_visible(page, site):
 
 def test_long_titles_stay_inside_the_card(page, site, browser):
     long = "The Extraordinarily Long and Winding Title of a Director's Cut Extended Edition Remastered " * 2
-    site.answer(episode(show_title=long, title=long, poster_url=site.poster_ok))
+    site.answer(trakt_episode(ago_iso(days=1, hours=2), show=long.strip(), title=long.strip()))
     browser.set_window_size(420, 900)
     try:
         driver = page()
@@ -586,3 +597,136 @@ def test_long_titles_stay_inside_the_card(page, site, browser):
         shot(driver, "long-title")
     finally:
         browser.set_window_size(1280, 720)
+
+
+# =========================================================================== local stand-in only
+
+@pytest.mark.parametrize("how", ["ok-false-200", "network-error"])
+def test_unavailable_without_a_503(local_page, local_site, how):
+    # Local: the responder never answers ok:false with 200, and nginx always answers (a dead responder
+    # is a JSON 502), so neither a 200 error body nor a connection dying without an answer comes from it.
+    if how == "ok-false-200":
+        local_site.fail(200, "UPSTREAM_UNAVAILABLE")
+    else:
+        local_site.drop()
+    for w in widgets(local_page()):
+        assert_clean(w)
+        assert "No recent activity" in w["text"]
+        assert "upstream is down" not in w["text"]
+
+
+def test_failed_refresh_keeps_the_card(local_page, local_site):
+    # Local: once the real stack has shown data it never turns into an error; it serves that data, stale.
+    local_site.answer(episode(title="Brand New Episode"))
+    driver = local_page()
+    wait_all_text(driver, "Brand New Episode")
+    driver.execute_script(REFRESH_1S)
+    hits = local_site.api_hits
+    local_site.fail(503)
+    WebDriverWait(driver, TIMEOUT).until(lambda d: local_site.api_hits >= hits + 3)
+    assert all("Brand New Episode" in w["text"] for w in widgets(driver))
+
+
+def test_non_http_urls_are_neither_linked_nor_loaded(local_page, local_site):
+    # Local: the responder builds trakt_url and poster_url itself (https://trakt.tv/..., TMDB_IMAGE_URL/...),
+    # so it cannot hand the widget a javascript: URL; the widget must still refuse one.
+    local_site.answer(movie(title="Plain", trakt_url="javascript:window.__pwned=2", poster_url="javascript:1"))
+    driver = local_page()
+    for w in wait_all_text(driver, "Plain"):
+        assert w["tag"] == "div" and w["img"] is None
+    assert driver.execute_script("return window.__pwned") is None
+
+
+@pytest.mark.parametrize("seconds_ago, expected", [
+    (20, "just now"), (-90, "just now"), (5 * 60, "5 minutes ago"), (3600, "1 hour ago"),
+    (26 * 3600, "yesterday"), (3 * 86400, "3 days ago"), (8 * 86400, "last week"),
+    (45 * 86400, "last month"), (400 * 86400, "last year"), (3 * 365 * 86400, "3 years ago"),
+])
+def test_relative_time_wording(local_page, seconds_ago, expected):
+    # Local: a pure function of the module; nothing served is involved beyond the script itself.
+    driver = local_page(wait=False)
+    got = driver.execute_async_script("""const [s, done] = arguments;
+        import('/widget/trakt-widget.js').then(m => done(m.ago(Date.now() - s * 1000)));""", seconds_ago)
+    assert got == expected
+
+
+HIDE = """
+Object.defineProperty(document, 'hidden', {configurable: true, get: () => arguments[0]});
+Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => arguments[0] ? 'hidden' : 'visible'});
+document.dispatchEvent(new Event('visibilitychange'));
+"""
+
+# Counts the widgets' fetches still in flight (they call the global fetch on every load).
+TRACK_FETCHES = """
+window.__inflight = 0;
+const real = window.__realFetch ||= window.fetch;
+window.fetch = (...args) => {
+  window.__inflight++;
+  const p = real(...args), done = () => { window.__inflight--; };
+  p.then(done, done);
+  return p;
+};
+"""
+
+
+def test_refresh_pauses_while_hidden(local_page, local_site):
+    # Local: it counts every poll at the server; behind nginx's cache and limit_req that count would be
+    # nginx's, not the widget's, and the test is about the widget's timer alone.
+    local_site.answer(movie())
+    driver = local_page()
+    driver.execute_script(TRACK_FETCHES)
+    hits = local_site.api_hits
+    driver.execute_script("document.querySelectorAll('trakt-last-watched').forEach(e => e.setAttribute('refresh', '1'))")
+    WebDriverWait(driver, TIMEOUT).until(lambda d: local_site.api_hits > hits + 3)  # polling is live
+    driver.execute_script(HIDE, True)
+    WebDriverWait(driver, TIMEOUT).until(lambda d: d.execute_script("return window.__inflight") == 0)
+    hits = local_site.api_hits
+    time.sleep(2.5)  # an observation window (> 2 refresh periods) in which nothing may happen, not a sync
+    assert local_site.api_hits == hits, "polled while the tab was hidden"
+    driver.execute_script(HIDE, False)  # overdue, so it refreshes straight away
+    WebDriverWait(driver, 5).until(lambda d: local_site.api_hits >= hits + 3)
+
+
+SPY_AND_ADD = """
+window.__signals = [];
+const real = window.__realFetch ||= window.fetch;
+window.fetch = (url, opts) => (window.__signals.push(opts.signal), real(url, opts));
+const el = document.createElement('trakt-last-watched');
+el.id = 'probe';
+el.setAttribute('refresh', '1');
+el.setAttribute('src', '/api/trakt/last');
+document.body.append(el);
+"""
+
+
+def test_removal_aborts_and_stops_polling(local_page, local_site):
+    # Local: it needs one answer held open while the page's others are not; behind the real stack the
+    # first answer is cached by nginx and every later one returns at once.
+    local_site.answer(movie())
+    driver = local_page()
+    local_site.delay(3)
+    driver.execute_script(SPY_AND_ADD)
+    assert driver.execute_script("return window.__signals.length") == 1
+    driver.execute_script("document.getElementById('probe').remove()")
+    assert driver.execute_script("return window.__signals[0].aborted") is True
+    # Once removed after a completed fetch, its refresh timer must be gone too.
+    local_site.delay(0)
+    driver.execute_script(SPY_AND_ADD)
+    WebDriverWait(driver, TIMEOUT).until(lambda d: d.execute_script(
+        "return !document.getElementById('probe').shadowRoot.querySelector('.skel')"))
+    driver.execute_script("document.getElementById('probe').remove()")
+    n = driver.execute_script("return window.__signals.length")
+    time.sleep(1.5)  # an observation window (> 1 refresh period) in which no fetch may start, not a sync
+    assert driver.execute_script("return window.__signals.length") == n
+
+
+def test_reduced_motion_stops_skeleton_animation(local_page, browser):
+    # Local: reads the skeleton's CSS on a freshly added element; the answer never matters.
+    read = """const el = document.createElement('trakt-last-watched'); el.setAttribute('src', '/api/trakt/last');
+              document.body.append(el);
+              return getComputedStyle(el.shadowRoot.querySelector('.skel .poster')).animationName;"""
+    driver = local_page()
+    assert driver.execute_script(read) == "pulse"
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia",
+                            {"features": [{"name": "prefers-reduced-motion", "value": "reduce"}]})
+    assert driver.execute_script(read) == "none"
