@@ -15,17 +15,16 @@ from __future__ import annotations
 import http.client
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, TypeVar
 
 from httpclient import HttpResponse
 from fcgiclient import Headers
+from waiting import NotReady, stop_process, wait_until
 
 T = TypeVar("T")
 
@@ -50,14 +49,10 @@ def poll(check: Callable[[], T], timeout: float, what: str, interval: float = 0.
 
     10 checks a second at most: the machine is shared, and every check here is an HTTP request.
     """
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() >= deadline:
-            raise Deadline(f"{what}: not reached within {timeout}s")
-        time.sleep(interval)
+    try:
+        return wait_until(check, timeout, what, interval)
+    except NotReady as err:
+        raise Deadline(str(err)) from None
 
 
 # --- HTTP from fresh client addresses ----------------------------------------------------------------
@@ -201,17 +196,10 @@ class ActivatedResponder:
         return self._proc is not None and self._proc.poll() is None
 
     def stop(self, timeout: float = 10.0) -> int | None:
-        if self._proc is None:
-            return None
-        if self._proc.poll() is None:
-            self._proc.send_signal(signal.SIGTERM)
-            try:
-                self._proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-                raise RuntimeError(f"{self.how} responder ignored SIGTERM for {timeout}s:\n{self.log_text()}") from None
-        return self._proc.returncode
+        try:
+            return stop_process(self._proc, timeout)
+        except TimeoutError:
+            raise RuntimeError(f"{self.how} responder ignored SIGTERM for {timeout}s:\n{self.log_text()}") from None
 
     def cleanup(self) -> None:
         if self.alive():

@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from waiting import wait_until
+from waiting import stop_process, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 FAKE_SCRIPT = REPO / "Tests" / "Fake" / "fake_upstream.py"
@@ -70,17 +70,10 @@ class FakeUpstream:
 
     def stop(self, timeout: float = 5.0) -> int | None:
         """SIGTERM and wait; returns the exit code (0 on a clean shutdown)."""
-        if self._proc is None:
-            return None
-        if self._proc.poll() is None:
-            self._proc.send_signal(signal.SIGTERM)
-            try:
-                self._proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-                raise FakeError(f"fake upstream ignored SIGTERM for {timeout}s")
-        return self._proc.returncode
+        try:
+            return stop_process(self._proc, timeout)
+        except TimeoutError:
+            raise FakeError(f"fake upstream ignored SIGTERM for {timeout}s") from None
 
     @property
     def pid(self) -> int | None:

@@ -11,11 +11,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 from pathlib import Path
 
-from waiting import free_tcp_port, tcp_port_accepts, wait_until
+from waiting import free_tcp_port, stop_process, tcp_port_accepts, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 NGINX_DIR = REPO / "nginx"
@@ -147,18 +146,14 @@ http {{
         raise NginxError(f"nginx could not bind a free port in {attempts} attempts")
 
     def stop(self, timeout: float = 10.0) -> int:
-        """Graceful QUIT (what `nginx -s quit` sends), then wait."""
+        """Fast shutdown (TERM). A graceful QUIT would wait for idle keep-alive and browser
+        pre-connections, up to client_header_timeout."""
         if self._proc is None:
             return 0
-        if self._proc.poll() is None:
-            self._proc.send_signal(signal.SIGQUIT)
-            try:
-                self._proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-                raise NginxError(f"nginx did not quit within {timeout}s") from None
-        return self._proc.returncode
+        try:
+            return stop_process(self._proc, timeout)
+        except TimeoutError:
+            raise NginxError(f"nginx did not stop within {timeout}s") from None
 
     def error_log_text(self) -> str:
         return self.error_log.read_text(errors="replace") if self.error_log.exists() else ""

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
 from fcgiclient import FcgiResponse, fcgi_request
-from waiting import fastcgi_app_answers, wait_until
+from waiting import fastcgi_app_answers, stop_process, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 SPAWN_FCGI = shutil.which("spawn-fcgi") or "/usr/bin/spawn-fcgi"
@@ -134,14 +133,10 @@ class Responder:
         """SIGTERM, then wait up to `timeout`; returns the exit code. SIGKILLs and raises if it hangs."""
         if self._proc is None:
             raise ResponderError("responder not started")
-        if self._proc.poll() is None:
-            self._proc.send_signal(signal.SIGTERM)
-            try:
-                self._proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill9()
-                raise ResponderError(f"responder ignored SIGTERM for {timeout}s:\n{self.log_text()}") from None
-        return self._proc.returncode
+        try:
+            return stop_process(self._proc, timeout)
+        except TimeoutError:
+            raise ResponderError(f"responder ignored SIGTERM for {timeout}s:\n{self.log_text()}") from None
 
     def kill9(self) -> None:
         """Simulate a crash: no cleanup runs in the responder."""

@@ -19,14 +19,13 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from waiting import free_tcp_port, tcp_port_accepts, wait_until
+from waiting import free_tcp_port, stop_process, tcp_port_accepts, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 NGINX_DIR = REPO / "nginx"
@@ -225,14 +224,10 @@ def start_nginx(prefix: Path, render, attempts: int = 3) -> tuple[subprocess.Pop
 
 
 def stop_nginx(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGQUIT)                        # graceful, like `nginx -s quit`
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    proc.stderr.close()
+    try:
+        stop_process(proc, 10)
+    finally:
+        proc.stderr.close()
 
 
 # --------------------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import struct
+import subprocess
 import time
 from typing import Callable, TypeVar
 
@@ -16,7 +18,7 @@ class NotReady(TimeoutError):
     pass
 
 
-def wait_until(check: Callable[[], T], timeout: float, what: str) -> T:
+def wait_until(check: Callable[[], T], timeout: float, what: str, interval: float = POLL_INTERVAL_S) -> T:
     """Call `check` until it returns something truthy; raise NotReady after `timeout` seconds.
 
     Exceptions other than OSError propagate at once, so a check can fail fast (e.g. on a dead process).
@@ -33,7 +35,7 @@ def wait_until(check: Callable[[], T], timeout: float, what: str) -> T:
         if time.monotonic() >= deadline:
             detail = f" (last error: {last_error})" if last_error else ""
             raise NotReady(f"{what} not ready after {timeout}s{detail}")
-        time.sleep(POLL_INTERVAL_S)
+        time.sleep(interval)
 
 
 def unix_socket_accepts(path: str) -> bool:
@@ -83,3 +85,22 @@ def free_tcp_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
+
+
+def stop_process(proc: subprocess.Popen | None, timeout: float, signum: int = signal.SIGTERM) -> int | None:
+    """Send `signum` and wait up to `timeout`; return the exit code (None if never started).
+
+    A process that outlives the deadline is killed, so no test leaves one behind, and TimeoutError is
+    raised so the test that expected a clean exit fails.
+    """
+    if proc is None:
+        return None
+    if proc.poll() is None:
+        proc.send_signal(signum)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise TimeoutError(f"pid {proc.pid} ignored signal {signum} for {timeout}s") from None
+    return proc.returncode
