@@ -26,21 +26,26 @@ public final class LastWatchedFetcher: Sendable {
     }
 
     public func fetch(previous: CachedResult?) -> Result<CachedResult, UpstreamFailure> {
-        let usesActivities = tokens != nil
-        if usesActivities, let previous, let known = previous.activities {
-            switch authorized({ token in TraktAPI.parseLastActivities(http.send(trakt.lastActivitiesRequest(accessToken: token))) }) {
-            case .failure(let failure):
-                return .failure(failure)
-            case .success(let activities) where activities == known:
-                return .success(reverify(previous))
-            case .success:
-                break
-            }
+        guard tokens != nil else { return fetchHistory(previous: previous, knownActivities: nil, withActivities: false) }
+        guard let previous, let known = previous.activities else {
+            return fetchHistory(previous: previous, knownActivities: nil, withActivities: true)
         }
-        return fetchHistory(previous: previous, withActivities: usesActivities)
+        switch authorized({ token in TraktAPI.parseLastActivities(http.send(trakt.lastActivitiesRequest(accessToken: token))) }) {
+        case .failure(let failure):
+            return .failure(failure)
+        case .success(let activities) where activities == known:
+            return .success(reverify(previous))
+        case .success(let activities):
+            // Changed: the marks just read are the ones the new history reflects; don't ask twice.
+            return fetchHistory(previous: previous, knownActivities: activities, withActivities: false)
+        }
     }
 
-    private func fetchHistory(previous: CachedResult?, withActivities: Bool) -> Result<CachedResult, UpstreamFailure> {
+    /// Fetches both histories (and, when `withActivities`, the activity marks alongside them).
+    /// `knownActivities` are marks already read this cycle.
+    private func fetchHistory(
+        previous: CachedResult?, knownActivities: TraktLastActivities?, withActivities: Bool
+    ) -> Result<CachedResult, UpstreamFailure> {
         typealias Batch = (
             movie: Result<TraktHistoryItem?, UpstreamFailure>,
             episode: Result<TraktHistoryItem?, UpstreamFailure>,
@@ -80,7 +85,7 @@ public final class LastWatchedFetcher: Sendable {
         // With one side missing, the marks would claim a state we did not see: drop them, so the next
         // refresh fetches history again instead of trusting a half answer.
         let complete = results.movie.failure == nil && results.episode.failure == nil
-        let activities = complete ? results.activities?.success : nil
+        let activities = complete ? (knownActivities ?? results.activities?.success) : nil
 
         let newest = NewestItem.choose(movie: movie, episode: episode)
         let reference = newest.flatMap(WatchedItemFormatter.posterReference)
