@@ -64,7 +64,7 @@ struct StubSource: LastWatchedSource {
         #expect(response.body.isEmpty)
         #expect(response.header("ETag") == Self.cached.etag)
         #expect(response.header("Cache-Control") == "public, max-age=42, stale-while-revalidate=300, stale-if-error=86400")
-        #expect(!response.cgiHead().contains("Content-Length"))
+        #expect(!response.headText.contains("Content-Length"))
     }
 
     @Test func staleIfNoneMatchGives200() {
@@ -83,7 +83,7 @@ struct StubSource: LastWatchedSource {
         #expect(response.body.isEmpty)
         #expect(response.header("Content-Length") == String(Self.cached.body.count))
         #expect(response.header("ETag") == Self.cached.etag)
-        let head = response.cgiHead()
+        let head = response.headText
         #expect(head.ranges(of: "Content-Length:").count == 1, "exactly one Content-Length")
     }
 

@@ -27,16 +27,28 @@ public struct HTTPResponse: Sendable {
 
     /// The CGI/FastCGI response head: a `Status:` line (never an `HTTP/1.1` status line), headers, blank
     /// line. `Content-Length` is added unless already set (HEAD sets the GET body's) or the status is 304.
-    public func cgiHead() -> String {
-        var head = "Status: \(status) \(Self.reason(for: status))\r\n"
+    /// Built as bytes in one buffer: it runs on every request.
+    public func cgiHead() -> [UInt8] {
+        var head: [UInt8] = []
+        head.reserveCapacity(256)
+        head.append(contentsOf: "Status: \(status) \(Self.reason(for: status))\r\n".utf8)
+        var hasLength = false
         for (name, value) in headers {
-            head += "\(name): \(value)\r\n"
+            hasLength = hasLength || Self.isContentLength(name)
+            head.append(contentsOf: name.utf8)
+            head.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
+            head.append(contentsOf: value.utf8)
+            head.append(contentsOf: [13, 10])
         }
-        if status != 304 && header("Content-Length") == nil {
-            head += "Content-Length: \(body.count)\r\n"
+        if status != 304 && !hasLength {
+            head.append(contentsOf: "Content-Length: \(body.count)\r\n".utf8)
         }
-        head += "\r\n"
+        head.append(contentsOf: [13, 10])
         return head
+    }
+
+    private static func isContentLength(_ name: String) -> Bool {
+        name.utf8.count == 14 && name.lowercased() == "content-length"
     }
 
     public static func reason(for status: Int) -> String {

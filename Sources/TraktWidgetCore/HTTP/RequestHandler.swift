@@ -8,11 +8,12 @@ public struct RequestHandler: Sendable {
     public static let staleIfError = 86_400
 
     private let source: any LastWatchedSource
-    private let ttl: Int
+    /// Everything after `max-age=N`, fixed for the process: built once, not per request.
+    private let cacheControlTail: String
 
     public init(source: any LastWatchedSource, ttl: Int) {
         self.source = source
-        self.ttl = ttl
+        self.cacheControlTail = ", stale-while-revalidate=\(ttl), stale-if-error=\(Self.staleIfError)"
     }
 
     public func respond(to request: HTTPRequest) -> HTTPResponse {
@@ -47,7 +48,7 @@ public struct RequestHandler: Sendable {
             let headers = [
                 HTTPResponse.contentType,
                 ("ETag", cached.etag),
-                ("Cache-Control", "public, max-age=\(maxAge), stale-while-revalidate=\(ttl), stale-if-error=\(Self.staleIfError)"),
+                ("Cache-Control", "public, max-age=" + String(maxAge) + cacheControlTail),
             ]
             if EntityTag.ifNoneMatch(request.headers["if-none-match"], matches: cached.etag) {
                 return HTTPResponse(status: 304, headers: Array(headers.dropFirst()), body: [])

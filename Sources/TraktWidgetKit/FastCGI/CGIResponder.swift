@@ -20,7 +20,7 @@ public enum CGIResponder {
     }
 
     public static func write(_ response: HTTPResponse) {
-        var bytes = Array(response.cgiHead().utf8)
+        var bytes = response.cgiHead()
         bytes.append(contentsOf: response.body)
         var offset = 0
         while offset < bytes.count {

@@ -31,7 +31,7 @@ final class FastCGIRequest {
 
     /// Copies the request out of libfcgi's buffers, which the next accept frees.
     func read() -> HTTPRequest {
-        let method = param("REQUEST_METHOD").map { String(decoding: $0, as: UTF8.self) } ?? "GET"
+        let method = FCGX_GetParam("REQUEST_METHOD", request.pointee.envp).map { String(cString: $0) } ?? "GET"
         let uri = param("REQUEST_URI") ?? (param("DOCUMENT_URI") ?? param("SCRIPT_NAME") ?? [])
         var headers: [String: String] = [:]
         if let tag = param("HTTP_IF_NONE_MATCH") {
@@ -41,10 +41,14 @@ final class FastCGIRequest {
     }
 
     /// Writes the response. A client that went away (EPIPE) is routine: report it, never crash.
+    ///
+    /// Closing stderr first makes stdout the last writer, so closing it sends the body, its end-of-stream
+    /// record and FCGI_END_REQUEST in one `write()`, and still reports a failed write, which
+    /// `FCGX_Finish_r` would swallow.
     func write(_ response: HTTPResponse) -> Bool {
-        let head = Array(response.cgiHead().utf8)
-        guard put(head), put(response.body) else { return false }
-        return FCGX_FFlush(request.pointee.out) == 0
+        guard put(response.cgiHead()), put(response.body) else { return false }
+        FCGX_FClose(request.pointee.err)
+        return FCGX_FClose(request.pointee.out) == 0
     }
 
     private func put(_ bytes: [UInt8]) -> Bool {
