@@ -100,10 +100,10 @@ struct AuthCommand: ParsableCommand {
 
                 \(device.userCode)
 
-            Waiting for you (this code expires in \(Int(device.expiresIn / 60)) min)…
+            Waiting for you (this code expires in \(Int(saturating: device.lifetime / 60)) min)…
             """)
-        var interval = max(1, device.interval)
-        let deadline = Clock.system.now() + device.expiresIn
+        var interval = device.pollInterval
+        let deadline = Clock.system.now() + device.lifetime
         while Clock.system.now() < deadline {
             sleepSeconds(interval)
             switch oauth.pollDeviceToken(device.deviceCode) {

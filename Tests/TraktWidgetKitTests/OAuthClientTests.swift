@@ -23,7 +23,10 @@ import TraktWidgetCore
         #expect(grant.accessToken != initial.access_token)
         #expect(grant.expiresIn == 7 * 86_400)
         let createdAt = try #require(grant.createdAt)
-        #expect(grant.expiresAt(receivedAt: 0) == createdAt + 7 * 86_400)
+        // Expiry counts from Trakt's created_at when it is plausible (within a day of our clock)…
+        #expect(grant.expiresAt(receivedAt: createdAt + 30) == createdAt + 7 * 86_400)
+        // …and from our clock when it is not.
+        #expect(grant.expiresAt(receivedAt: createdAt + 3 * 86_400) == createdAt + 10 * 86_400)
 
         // Refresh tokens are single-use: spending the old one again is invalid_grant.
         #expect(oauth.refresh(initial.refresh_token).failureValue == .reauthRequired)
@@ -147,5 +150,15 @@ import TraktWidgetCore
         #expect(grant.expiresAt(receivedAt: 1_000) == 1_100)
         let stamped = OAuthGrant(accessToken: "a", refreshToken: "r", expiresIn: 100, createdAt: 500)
         #expect(stamped.expiresAt(receivedAt: 1_000) == 600)
+    }
+}
+
+@Suite struct OAuthGrantExpiryTests {
+    @Test(arguments: [1e300, -1e300, Double(Int.max), 9.3e15])
+    func absurdLifetimesAreBounded(_ expiresIn: Double) {
+        let grant = OAuthGrant(accessToken: "a", refreshToken: "r", expiresIn: expiresIn, createdAt: 1_000_000)
+        let expiresAt = grant.expiresAt(receivedAt: 1_000_000)
+        #expect(expiresAt >= 1_000_000)
+        #expect(expiresAt <= 1_000_000 + OAuthGrant.longestLifetime)
     }
 }

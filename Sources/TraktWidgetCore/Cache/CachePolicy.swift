@@ -34,7 +34,7 @@ public struct CachePolicy: Equatable, Sendable {
     /// revalidated gets 1 s, so nginx still absorbs bursts while the refresh lands.
     public func maxAge(now: Double, cached: CachedResult) -> Int {
         let left = min(ttl, ttl - (now - cached.verifiedAt))
-        return left >= 1 ? Int(left.rounded(.down)) : 1
+        return left >= 1 ? Int(saturating: left) : 1
     }
 
     /// The delay before attempt number `failures + 1`: 30 s, 60 s, 120 s … capped at the TTL.

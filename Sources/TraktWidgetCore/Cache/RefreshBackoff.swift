@@ -15,7 +15,7 @@ public struct RefreshBackoff: Equatable, Sendable, Codable {
     }
 
     public func secondsUntilNextAttempt(now: Double) -> Int {
-        max(1, Int((nextAttemptAt - now).rounded(.up)))
+        max(1, Int(saturating: (nextAttemptAt - now).rounded(.up)))
     }
 
     /// Exponential backoff; an upstream `Retry-After` can only lengthen the wait, never shorten it.

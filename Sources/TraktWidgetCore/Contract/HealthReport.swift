@@ -52,7 +52,7 @@ public struct HealthReport: Equatable, Sendable {
         json.bool("reachable", storeReachable)
         json.endObject()
         json.beginObject("cache")
-        json.int("age_s", cacheAge.map { Int($0.rounded(.down)) })
+        json.int("age_s", cacheAge.map { Int(saturating: $0) })
         json.bool("stale", cacheStale)
         json.endObject()
         json.beginObject("upstream")

@@ -62,9 +62,15 @@ public enum Timestamp {
         return Double(seconds) + fraction
     }
 
+    /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the range the format can express.
+    static let earliest = -62_135_596_800.0
+    static let latest = 253_402_300_799.0
+
     /// Formats as `2025-10-28T12:34:56.000Z`, the shape Trakt and the original Express server used.
+    /// Times outside years 1–9999 are clamped to them: such a value can only come from a broken upstream.
     public static func format(_ epochSeconds: Double) -> String {
-        let millisTotal = Int((epochSeconds * 1000).rounded(.down))
+        let clamped = epochSeconds.isNaN ? 0 : min(max(epochSeconds, earliest), latest)
+        let millisTotal = Int(saturating: clamped * 1000)
         let seconds = millisTotal.floorDiv(1000)
         let millis = millisTotal - seconds * 1000
         let days = seconds.floorDiv(86_400)

@@ -49,7 +49,7 @@ public enum UpstreamFailure: Error, Equatable, Sendable {
         switch self {
         case .transport(let error): "Trakt could not be reached: \(error). Check DNS, the firewall and TRAKT_API_URL."
         case .rateLimited(let seconds):
-            "Trakt answered 429 (rate limited)\(seconds.map { "; retry after \(Int($0)) s" } ?? ""). Another app on this client id or IP may be using the quota."
+            "Trakt answered 429 (rate limited)\(seconds.map { "; retry after \(Int(saturating: $0)) s" } ?? ""). Another app on this client id or IP may be using the quota."
         case .unauthorized: "Trakt answered 401: the access token was not accepted."
         case .reauthRequired: "No usable Trakt token: the refresh token was rejected or never stored. Run `trakt-widget auth`."
         case .blocked: "Trakt's Cloudflare answered 403 with an HTML page: the request was blocked (User-Agent or IP)."
@@ -68,9 +68,18 @@ public enum UpstreamFailure: Error, Equatable, Sendable {
         case 401: return .unauthorized
         case 403: return response.isHTML ? .blocked : .forbidden
         case 426: return .vipRequired
-        case 429: return .rateLimited(retryAfter: response.headers["retry-after"].flatMap(Double.init))
+        case 429: return .rateLimited(retryAfter: response.headers["retry-after"].flatMap(Self.retryAfterSeconds))
         default: return .httpStatus(response.status)
         }
+    }
+
+    /// The longest `Retry-After` honoured: a bigger value is a broken header, and a day is long enough.
+    static let longestRetryAfter = 86_400.0
+
+    /// `Retry-After` in seconds (the HTTP-date form is not used by Trakt), bounded to a day.
+    static func retryAfterSeconds(_ header: String) -> Double? {
+        guard let seconds = Double(header.trimmingCharacters(in: " \t")), seconds.isFinite, seconds >= 0 else { return nil }
+        return min(seconds, longestRetryAfter)
     }
 
     /// Of several failures, the one that should drive the backoff: a rate limit first (it carries a
