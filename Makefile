@@ -26,6 +26,9 @@ help:
 	@echo "make install    install binary, units, nginx files and env example (PREFIX, DESTDIR)"
 	@echo "make uninstall  remove what install placed (keeps /etc/trakt-widget/env)"
 	@echo "make clean      remove build output and ./var"
+	@echo "make bench      release-build benchmarks (~5 min, needs 2 CPUs, wrk, node); writes BENCHMARKS.md"
+	@echo "make soak       5-minute fault soak through nginx (SOAK_SECONDS=60 for a short run; needs wrk)"
+	@echo "make fuzz       libFuzzer on the JSON decoders and the router, FUZZ_SECONDS (60) each"
 
 build:
 	$(SWIFT) build
@@ -46,6 +49,11 @@ run:
 	@.ci/require-packages .ci/run-packages.txt
 	$(MAKE) --no-print-directory release
 	TRAKT_WIDGET_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) Tests/Integration/localstack.py
+
+# Pins the server side to CPU 0 and wrk to CPU 1; BENCH_ARGS passes options to the script, e.g.
+# BENCH_ARGS="--quick --out -" for a fast smoke run, or "--wait-quiet 1200" to wait for a quiet machine.
+bench: release
+	TRAKT_WIDGET_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) Tests/Bench/bench.py --out $(CURDIR)/BENCHMARKS.md $(BENCH_ARGS)
 
 install: release
 	install -d $(BINDIR) $(SHAREDIR)/web $(UNITDIR) $(NGINXDIR)/trakt-widget $(NGINXDIR)/conf.d $(ETCDIR)
@@ -81,3 +89,15 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(APT_PACKAGES)
 	$(PYTHON) -m pip install --quiet -r Tests/Integration/requirements.txt \
 	  || $(PYTHON) -m pip install --quiet --break-system-packages -r Tests/Integration/requirements.txt
+
+# Fault soak (Tests/Soak/soak.py): wrk c=50 through nginx for 5 minutes, CACHE_TTL=2, a Trakt failure
+# every 20 s; fails on any non-200/304 answer or on responder RSS/fd/thread growth. Bounded to 10 min.
+# SOAK_SECONDS=60 for a short run.
+soak: build
+	TRAKT_WIDGET_BIN=$(CURDIR)/$(DEBUG_BIN) timeout 600 $(PYTHON) Tests/Soak/soak.py
+
+# libFuzzer (Tests/Fuzz/): the Trakt/TMDB/OAuth JSON decoders and the request router, built with
+# swiftc -sanitize=fuzzer,address into .build-fuzz/, FUZZ_SECONDS (60) each after replaying
+# Tests/Fuzz/regressions/.
+fuzz:
+	Tests/Fuzz/run.sh
