@@ -52,7 +52,9 @@ run:
 
 # Pins the server side to CPU 0 and wrk to CPU 1; BENCH_ARGS passes options to the script, e.g.
 # BENCH_ARGS="--quick --out -" for a fast smoke run, or "--wait-quiet 1200" to wait for a quiet machine.
-bench: release
+bench:
+	@.ci/require-packages .ci/bench-packages.txt
+	$(MAKE) --no-print-directory release
 	TRAKT_WIDGET_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) Tests/Bench/bench.py --out $(CURDIR)/BENCHMARKS.md $(BENCH_ARGS)
 
 install: release
