@@ -12,6 +12,8 @@ public final class TokenManager: Sendable {
     /// Serialises refreshes within the process; the store's lock serialises them across processes.
     private let refreshGate = Mutex(())
     private let log = Logger.shared
+    /// The environment's bootstrap pair, kept in case the store was unreadable at start.
+    private let environmentPair = Mutex<(refresh: String, access: String?)?>(nil)
 
     public init(store: any TokenStore, oauth: OAuthClient, clock: Clock) {
         self.store = store
@@ -23,17 +25,22 @@ public final class TokenManager: Sendable {
     /// Loads the stored pair. The environment's token is stored only when no store ever held one, and
     /// never after a read error: a read error says nothing about what the store holds.
     public func bootstrap(environmentRefreshToken: String?, environmentAccessToken: String?) throws(StoreError) {
-        var record = try store.loadTokens()
-        if !record.everHeld, let refreshToken = environmentRefreshToken {
-            let pair = TokenPair(
-                accessToken: environmentAccessToken, refreshToken: refreshToken, expiresAt: nil,
-                rotatedAt: clock.now(), generation: 1
-            )
-            try store.saveTokens(pair)
-            record = try store.loadTokens()
-            log.info("stored the bootstrap token from the environment (generation \(record.pair?.generation ?? 0))")
+        if let refreshToken = environmentRefreshToken {
+            environmentPair.withLock { $0 = (refreshToken, environmentAccessToken) }
         }
-        adopt(record)
+        adopt(try storingEnvironmentPairIfNeverHeld(try store.loadTokens()))
+    }
+
+    /// The environment's pair is stored only into a store that was read and has never held a token.
+    private func storingEnvironmentPairIfNeverHeld(_ record: TokenRecord) throws(StoreError) -> TokenRecord {
+        guard !record.everHeld, let bootstrap = environmentPair.withLock({ $0 }) else { return record }
+        try store.saveTokens(TokenPair(
+            accessToken: bootstrap.access, refreshToken: bootstrap.refresh, expiresAt: nil,
+            rotatedAt: clock.now(), generation: 1
+        ))
+        let stored = try store.loadTokens()
+        log.info("stored the bootstrap token from the environment (generation \(stored.pair?.generation ?? 0))")
+        return stored
     }
 
     public var phase: TokenPhase {
@@ -131,7 +138,8 @@ public final class TokenManager: Sendable {
     private func reloadAfterReauth() -> Result<String, UpstreamFailure> {
         let record: TokenRecord
         do {
-            record = try store.loadTokens()
+            // A store unreadable at start may be readable now, and may never have held a token.
+            record = try storingEnvironmentPairIfNeverHeld(try store.loadTokens())
         } catch {
             // The store is down, which says nothing about the token: not a re-auth.
             return .failure(.store(error.description))
