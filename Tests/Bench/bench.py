@@ -872,18 +872,18 @@ SEED_MAX_PER_HOUR = 48
 def steady_stats(row: dict[str, Any]) -> dict[str, float]:
     """Refresh cycles and calls per cycle from the fake's counters (OAuth mode).
 
-    Every cycle starts with one /sync/last_activities; a cycle that finds a moved mark then fetches movie and
-    episode history (with activities again) once, so cycles = activities - movie-history calls.
+    Every cycle makes exactly one /sync/last_activities call; a cycle that finds a moved mark then fetches the
+    movie and episode history once, so cycles = activity calls and changed cycles = movie-history calls.
     """
     calls = row["calls"]
     trakt = sum(v for k, v in calls.items() if not k.startswith("/3/"))
     tmdb = sum(v for k, v in calls.items() if k.startswith("/3/"))
     activities = calls.get("/sync/last_activities", 0)
     movies = calls.get("/sync/history/movies", 0)
-    cycles = max(1, activities - movies)
+    cycles = max(1, activities)
     periods = row["seconds"] / row["ttl"]
     return {
-        "periods": periods, "cycles": activities - movies, "changed_cycles": movies, "trakt": trakt, "tmdb": tmdb,
+        "periods": periods, "cycles": activities, "changed_cycles": movies, "trakt": trakt, "tmdb": tmdb,
         "trakt_per_cycle": trakt / cycles, "tmdb_per_cycle": tmdb / cycles,
         "hour_ttl2": (trakt + tmdb) * 3600 / row["seconds"],
         # Upper bound at the production TTL: one cycle per 300 s period, 12 an hour, with this run's mix.
@@ -1134,8 +1134,8 @@ API call can be made, so that case is 3 L by construction (vs 4 L sequential).
 the responder and its own refresh policy is what the fake counts; in production the nginx cache in front can
 only lower these numbers. "changing" makes the fake's history change every period: a new film with a new TMDB id
 each time (a new poster every time, the worst case). A refresh cycle starts with one `/sync/last_activities`;
-a cycle that sees a moved mark then fetches the movie and episode history, so cycles = activities − movie-history
-calls. The hourly figure at TTL 300 s assumes the most cycles possible, one per TTL period (12 an hour), each
+a cycle that sees a moved mark then fetches the movie and episode history, so cycles = activity calls and
+changed cycles = movie-history calls. The hourly figure at TTL 300 s assumes the most cycles possible, one per TTL period (12 an hour), each
 costing what a cycle cost in this run.
 """)
         add("| History | requests | changes | upstream calls counted | refresh cycles (changed) | Trakt / TMDB calls per cycle "
