@@ -121,7 +121,7 @@ import TraktWidgetCore
         #expect(stale.maxAge == 1)
         #expect(stale.result.stale)
         #expect(Self.text(stale.result).hasSuffix(#""cached_at":"2025-10-28T12:34:56.000Z","stale":true}"#))
-        #expect(stale.result.sameContent(as: fresh))
+        #expect(stale.result.item == fresh.item)
 
         // A new process on the same state directory serves it at once, without calling upstream.
         let requestsBefore = try fake.requests().count

@@ -43,10 +43,6 @@ public final class CachedResult: Sendable {
         copy(verifiedAt: time, stale: false, activities: activities)
     }
 
-    public func sameContent(as other: CachedResult) -> Bool {
-        item == other.item
-    }
-
     private func copy(
         verifiedAt: Double? = nil, stale: Bool? = nil, activities: TraktLastActivities?? = nil
     ) -> CachedResult {

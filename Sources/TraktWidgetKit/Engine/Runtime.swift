@@ -57,10 +57,6 @@ public final class Runtime: Sendable {
         handler = RequestHandler(source: engine, ttl: Int(configuration.cacheTTL))
     }
 
-    public func oauthClient() -> OAuthClient {
-        OAuthClient(settings: configuration.trakt, http: http)
-    }
-
     public static func makeStore(_ configuration: Configuration) throws -> any TokenStore {
         let local = try FileTokenStore(directory: configuration.stateDirectory)
         guard let databaseURL = configuration.databaseURL else { return local }
