@@ -16,6 +16,7 @@ from pathlib import Path
 from fakeclient import FakeUpstream
 from nginxconf import Nginx
 from responderproc import Responder, binary_path
+from waiting import tcp_port_accepts
 
 REPO = Path(__file__).resolve().parents[2]
 VAR = REPO / "var"
@@ -46,6 +47,10 @@ def responder_env(fake: FakeUpstream | None) -> dict[str, str]:
 
 
 def main() -> int:
+    if tcp_port_accepts("127.0.0.1", PORT):
+        print(f"127.0.0.1:{PORT} is already in use (another `make run`?); stop it, or set TRAKT_WIDGET_PORT.",
+              file=sys.stderr)
+        return 1
     for sub in ("run", "log", "nginx"):
         (VAR / sub).mkdir(parents=True, exist_ok=True)
     stop = threading.Event()
