@@ -18,6 +18,13 @@ from nginxconf import Nginx
 from responderproc import Responder, binary_path
 from waiting import tcp_port_accepts
 
+
+def port_busy(port: int) -> bool:
+    try:
+        return tcp_port_accepts("127.0.0.1", port)
+    except OSError:
+        return False
+
 REPO = Path(__file__).resolve().parents[2]
 VAR = REPO / "var"
 PORT = int(os.environ.get("TRAKT_WIDGET_PORT", "8080"))
@@ -47,7 +54,7 @@ def responder_env(fake: FakeUpstream | None) -> dict[str, str]:
 
 
 def main() -> int:
-    if tcp_port_accepts("127.0.0.1", PORT):
+    if port_busy(PORT):
         print(f"127.0.0.1:{PORT} is already in use (another `make run`?); stop it, or set TRAKT_WIDGET_PORT.",
               file=sys.stderr)
         return 1
