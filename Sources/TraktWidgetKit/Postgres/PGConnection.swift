@@ -50,6 +50,21 @@ final class PGConnection {
         }
     }
 
+    /// Runs `body` in one transaction holding `pg_advisory_xact_lock(lockKey)` until it ends: committed
+    /// when `body` returns, rolled back when it (or the commit) throws.
+    func lockedTransaction<T>(lockKey: String, operation: String, _ body: () throws(PostgresError) -> T) throws(PostgresError) -> T {
+        try execute("BEGIN", operation: "begin \(operation)")
+        do throws(PostgresError) {
+            try execute("SELECT pg_advisory_xact_lock($1::bigint)", [lockKey], operation: "lock \(operation)")
+            let value = try body()
+            try execute("COMMIT", operation: "commit \(operation)")
+            return value
+        } catch {
+            _ = try? execute("ROLLBACK", operation: "rollback \(operation)")
+            throw error
+        }
+    }
+
     /// Checks whether a server accepts connections, without authenticating or sharing a connection.
     static func ping(conninfo: String, connectTimeout: Int) -> Bool {
         let keywords = ["connect_timeout", "dbname"]

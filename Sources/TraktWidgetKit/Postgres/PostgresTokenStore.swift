@@ -78,9 +78,7 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     public func saveTokens(_ pair: TokenPair) throws(StoreError) {
         do {
             try withConnection { connection throws(PostgresError) in
-                try connection.execute("BEGIN", operation: "begin save")
-                do throws(PostgresError) {
-                    try connection.execute("SELECT pg_advisory_xact_lock($1::bigint)", [SchemaMigrations.refreshLockKey], operation: "lock tokens")
+                try connection.lockedTransaction(lockKey: SchemaMigrations.refreshLockKey, operation: "save tokens") { () throws(PostgresError) in
                     let stored = try Self.readTokens(connection, forUpdate: true)
                     let localRecord = try? local.loadTokens()
                     var next = pair
@@ -88,10 +86,6 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
                     let record = TokenRecord(pair: next, everHeld: true, rejected: false)
                     try? local.write(record)
                     try Self.writeTokens(record, connection)
-                    try connection.execute("COMMIT", operation: "commit save")
-                } catch {
-                    _ = try? connection.execute("ROLLBACK", operation: "rollback save")
-                    throw error
                 }
             }
         } catch {
@@ -160,40 +154,38 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     // MARK: Rotation
 
     private func rotate(on connection: PGConnection, _ decide: (TokenRecord) -> RotationDecision) throws(PostgresError) -> (RotationDecision, TokenRecord) {
-        try connection.execute("BEGIN", operation: "begin refresh")
-        do throws(PostgresError) {
-            // Held until COMMIT: every other process waits here, then re-reads the rotated pair.
-            try connection.execute("SELECT pg_advisory_xact_lock($1::bigint)", [SchemaMigrations.refreshLockKey], operation: "lock tokens")
-            var record = Self.newer(try? local.loadTokens(), than: try Self.readTokens(connection, forUpdate: true))
-            let decision = decide(record)
-            switch decision {
-            case .replace(let pair):
-                record = TokenRecord(pair: pair, everHeld: true, rejected: false)
-                // Durable locally before the commit: if the commit fails, the pair is not lost.
-                do {
-                    try local.write(record)
-                } catch {
-                    log.error("could not write the rotated token to the local state file: \(error)")
-                }
-                do throws(PostgresError) {
+        // Trakt has already spent the old token once it issues a pair: that outcome must survive a
+        // failing write or commit, so it is kept outside the transaction.
+        var rotated: (RotationDecision, TokenRecord)?
+        do {
+            // The lock is held until COMMIT: every other process waits here, then re-reads the rotated pair.
+            return try connection.lockedTransaction(lockKey: SchemaMigrations.refreshLockKey, operation: "refresh") { () throws(PostgresError) in
+                var record = Self.newer(try? local.loadTokens(), than: try Self.readTokens(connection, forUpdate: true))
+                let decision = decide(record)
+                switch decision {
+                case .replace(let pair):
+                    record = TokenRecord(pair: pair, everHeld: true, rejected: false)
+                    rotated = (decision, record)
+                    // Durable locally before the commit: if the commit fails, the pair is not lost.
+                    do {
+                        try local.write(record)
+                    } catch {
+                        log.error("could not write the rotated token to the local state file: \(error)")
+                    }
                     try Self.writeTokens(record, connection)
-                    try connection.execute("COMMIT", operation: "commit refresh")
-                } catch {
-                    _ = try? connection.execute("ROLLBACK", operation: "rollback refresh")
-                            log.error("PostgreSQL did not commit the rotated token (\(error)); it is in the local state file and will be written back")
+                case .rejected:
+                    record.rejected = true
+                    try Self.writeTokens(record, connection)
+                case .adopt, .failed:
+                    break
                 }
                 return (decision, record)
-            case .rejected:
-                record.rejected = true
-                try Self.writeTokens(record, connection)
-            case .adopt, .failed:
-                break
             }
-            try connection.execute("COMMIT", operation: "commit refresh")
-            return (decision, record)
         } catch {
-            _ = try? connection.execute("ROLLBACK", operation: "rollback refresh")
-            throw error
+            guard let rotated else { throw error }
+            needsReconcile = true
+            log.error("PostgreSQL did not commit the rotated token (\(error)); it is in the local state file and will be written back")
+            return rotated
         }
     }
 
@@ -238,18 +230,14 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     /// advisory lock as a refresh, so a rotation committed meanwhile by another host is never overwritten.
     private func reconcile(_ connection: PGConnection) throws(PostgresError) {
         guard let localRecord = try? local.loadTokens(), localRecord.pair != nil else { return }
-        try connection.execute("BEGIN", operation: "begin reconcile")
-        do throws(PostgresError) {
-            try connection.execute("SELECT pg_advisory_xact_lock($1::bigint)", [SchemaMigrations.refreshLockKey], operation: "lock tokens")
+        let wroteBack = try connection.lockedTransaction(lockKey: SchemaMigrations.refreshLockKey, operation: "reconcile") { () throws(PostgresError) in
             let stored = try Self.readTokens(connection, forUpdate: true)
-            if Self.generation(localRecord) > Self.generation(stored) {
-                try Self.writeTokens(localRecord, connection)
-                log.info("wrote the newer local token (generation \(Self.generation(localRecord))) back to PostgreSQL")
-            }
-            try connection.execute("COMMIT", operation: "commit reconcile")
-        } catch {
-            _ = try? connection.execute("ROLLBACK", operation: "rollback reconcile")
-            throw error
+            guard Self.generation(localRecord) > Self.generation(stored) else { return false }
+            try Self.writeTokens(localRecord, connection)
+            return true
+        }
+        if wroteBack {
+            log.info("wrote the newer local token (generation \(Self.generation(localRecord))) back to PostgreSQL")
         }
     }
 

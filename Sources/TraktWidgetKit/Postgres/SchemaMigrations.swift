@@ -37,9 +37,7 @@ enum SchemaMigrations {
     static let refreshLockKey = "7317002"
 
     static func apply(on connection: PGConnection) throws(PostgresError) {
-        try connection.execute("BEGIN", operation: "begin migration")
-        do {
-            try connection.execute("SELECT pg_advisory_xact_lock($1::bigint)", [migrationLockKey], operation: "lock migrations")
+        try connection.lockedTransaction(lockKey: migrationLockKey, operation: "migration") { () throws(PostgresError) in
             try connection.execute(versionTable, operation: "create schema table")
             let current = try connection.execute("SELECT coalesce(max(version), 0) FROM trakt_widget_schema", operation: "read schema version")
             let applied = current.text(0, 0).flatMap(Int.init) ?? 0
@@ -49,10 +47,6 @@ enum SchemaMigrations {
                 }
                 try connection.execute("INSERT INTO trakt_widget_schema (version) VALUES ($1::int)", [String(migration.version)], operation: "record migration")
             }
-            try connection.execute("COMMIT", operation: "commit migration")
-        } catch {
-            _ = try? connection.execute("ROLLBACK", operation: "rollback migration")
-            throw error
         }
     }
 }
