@@ -20,13 +20,13 @@ import itertools
 import json
 import os
 import socket
-import struct
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from fcgiclient import Headers, cgi_params, parse_cgi_output
+import rawfcgi
+from fcgiclient import Headers
 
 JSON_TYPE = "application/json; charset=utf-8"
 
@@ -222,46 +222,18 @@ def raw_http(port: int, request: bytes, ledger: Ledger | None = None, timeout: f
 # --- FastCGI straight to the responder -------------------------------------------------------------------
 
 
-def _fcgi_record(kind: int, content: bytes, request_id: int = 1) -> bytes:
-    padding = -len(content) % 8
-    return struct.pack("!BBHHBx", 1, kind, request_id, len(content), padding) + content + bytes(padding)
-
-
-def _fcgi_length(n: int) -> bytes:
-    return bytes([n]) if n < 128 else struct.pack("!I", n | 0x80000000)
-
-
 def fcgi_direct(sock_path: str, method: str = "GET", path: str = "/api/trakt/last",
                 headers: Mapping[str, str] | None = None, raw_uri: bytes | None = None,
                 ledger: Ledger | None = None, timeout: float = 30.0) -> Answer:
     """One FastCGI request with nginx's parameters. `raw_uri` sets REQUEST_URI to arbitrary bytes."""
-    params: dict[str, bytes] = {k: v.encode() for k, v in cgi_params(method, path, "", headers or {}, b"").items()}
+    params = None
     if raw_uri is not None:
-        params["REQUEST_URI"] = raw_uri
-        params["DOCUMENT_URI"] = raw_uri.split(b"?")[0]
-    encoded = b"".join(_fcgi_length(len(k)) + _fcgi_length(len(v)) + k.encode() + v for k, v in params.items())
-    message = (_fcgi_record(1, struct.pack("!HB5x", 1, 0)) + _fcgi_record(4, encoded) + _fcgi_record(4, b"")
-               + _fcgi_record(5, b""))
-    # Without FCGI_KEEP_CONN the responder closes the connection after its END_REQUEST: read to EOF.
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(timeout)
-        sock.connect(sock_path)
-        sock.sendall(message)
-        chunks = []
-        while data := sock.recv(65536):
-            chunks.append(data)
-    buffer, stdout, ended = b"".join(chunks), bytearray(), False
-    while len(buffer) >= 8:
-        _, kind, _, length, padding = struct.unpack("!BBHHBx", buffer[:8])
-        content, buffer = buffer[8:8 + length], buffer[8 + length + padding:]
-        if kind == 6:
-            stdout += content
-        elif kind == 3:
-            ended = True
-    if not ended:
-        raise ConnectionError(f"no FCGI_END_REQUEST from {sock_path} ({len(stdout)} bytes of stdout)")
-    status, parsed, body = parse_cgi_output(bytes(stdout))
-    answer = Answer(status, parsed, body, f"{method} {(raw_uri or path.encode())[:60]!r} via fastcgi")
+        # surrogateescape carries bytes that are not UTF-8 through rawfcgi's encoder unchanged.
+        uri = raw_uri.decode("utf-8", "surrogateescape")
+        params = {"REQUEST_URI": uri, "DOCUMENT_URI": uri.split("?")[0]}
+    response = rawfcgi.request(sock_path, method, path, headers, timeout, params=params)
+    answer = Answer(response.status, response.headers, response.body,
+                    f"{method} {(raw_uri or path.encode())[:60]!r} via fastcgi")
     return ledger.record(answer) if ledger else answer
 
 
