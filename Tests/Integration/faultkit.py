@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import http.client
 import itertools
 import json
 import os
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import rawfcgi
+from e2etools import http_request
 from fcgiclient import Headers
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -163,15 +163,8 @@ class Visitors:
                 headers: Mapping[str, str] | None = None, body: bytes | None = None,
                 timeout: float = 30.0, source: str | None = None) -> Answer:
         address = source or self.next_address()
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout, source_address=(address, 0))
-        try:
-            conn.request(method, path, body=body, headers=dict(headers or {}))
-            response = conn.getresponse()
-            payload = response.read()
-            answer = Answer(response.status, Headers(response.getheaders()), payload,
-                            f"{method} {path[:60]} via {address}")
-        finally:
-            conn.close()
+        response = http_request(f"http://127.0.0.1:{self.port}", path, method, headers, body, address, timeout)
+        answer = Answer(response.status, response.headers, response.body, f"{method} {path[:60]} via {address}")
         return self.ledger.record(answer) if self.ledger else answer
 
     def get(self, path: str = "/api/trakt/last", **kwargs: Any) -> Answer:
