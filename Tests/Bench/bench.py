@@ -114,16 +114,10 @@ def pinned_nginx_wrapper(workdir: Path) -> str:
     return str(wrapper)
 
 
-# The bench copy of the http file keys limit_req_zone on this always-empty variable: nginx does not
-# account requests with an empty key, so the shipped `limit_req zone=trakt_api burst=10 nodelay` in the
-# (unmodified) locations file stays in place but never rejects. Only the bench copy changes.
-NO_LIMIT_MAP = 'map $uri $trakt_bench_no_limit { default ""; }\n'
-
-
 class BenchNginx(Nginx):
     """The harness's nginx with the bench-only adjustments, all applied to generated copies:
 
-    - limit_req_zone keyed on an empty variable (see NO_LIMIT_MAP), so 20k req/s are not throttled;
+    - no rate limit (`nginxconf.without_rate_limit`), so 20k req/s from one address are not throttled;
     - worker_connections 4096 (the harness's 256 is too few for the 500-request stampede);
     - access_log off (identical for every configuration; disk logging is not what is measured);
     - optionally a bench locations file in place of the shipped one (A, B, C, E); D keeps the shipped one.
@@ -131,7 +125,7 @@ class BenchNginx(Nginx):
 
     def __init__(self, prefix: Path, fcgi_sock: str, *, locations: Path | None = None,
                  web_root: Path | None = None, extra_http: str = "") -> None:
-        kwargs: dict[str, Any] = {"extra_http": NO_LIMIT_MAP + extra_http}
+        kwargs: dict[str, Any] = {"extra_http": extra_http, "rate_limit": False}
         if web_root is not None:
             kwargs["web_root"] = web_root
         super().__init__(prefix, fcgi_sock, **kwargs)
@@ -145,13 +139,6 @@ class BenchNginx(Nginx):
         if self.locations is not None:
             conf = _replace_once(conf, f"include {SHIPPED_LOCATIONS};", f"include {self.locations};")
         self.conf_path.write_text(conf)
-        http_file = self.prefix / "conf" / "trakt-widget-http.test.conf"
-        text, hits = re.subn(r"(?m)^(\s*limit_req_zone\s+)\$binary_remote_addr", r"\1$trakt_bench_no_limit",
-                             http_file.read_text())
-        if hits != 1:
-            raise RuntimeError("nginx/trakt-widget-http.conf changed shape: expected one limit_req_zone "
-                               "keyed on $binary_remote_addr; update Tests/Bench/bench.py")
-        http_file.write_text(text)
 
     def worker_pids(self) -> list[int]:
         if self.pid is None:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import statistics
@@ -65,24 +64,6 @@ FAULTS = [
     ("429", {"kind": "rate_limit", "retry_after": 5}),
     ("malformed", {"kind": "malformed"}),
 ]
-
-
-class SoakNginx(Nginx):
-    """The shipped configuration with limit_req switched off and no access log (millions of lines).
-
-    limit_req does not account requests whose key is empty, so the zone's key becomes a variable that
-    is always "" (raising the rate alone is not enough: more than `burst` requests in one millisecond
-    are still refused)."""
-
-    def write_config(self, port: int) -> None:
-        super().write_config(port)
-        http_conf = self.prefix / "conf" / "trakt-widget-http.test.conf"
-        text, hits = re.subn(r"(?m)^(\s*limit_req_zone\s+)\$binary_remote_addr\b",
-                             r"map $host $trakt_soak_unlimited { default ''; }\n\g<1>$trakt_soak_unlimited",
-                             http_conf.read_text())
-        if hits != 1:
-            raise RuntimeError("soak: could not find `limit_req_zone $binary_remote_addr` in the shipped http file")
-        http_conf.write_text(text)
 
 
 def log(message: str) -> None:
@@ -123,7 +104,7 @@ def main() -> int:
     (work / "responder").mkdir()
     env = responder_env(fake.url, state, fake.tokens()["refresh_token"], {"CACHE_TTL": "2"})
     responder = Responder(binary, env, work / "responder").start()
-    nginx = SoakNginx(work / "nginx", responder.sock, extra_server="        access_log off;").start()
+    nginx = Nginx(work / "nginx", responder.sock, extra_server="        access_log off;", rate_limit=False).start()
     url = f"{nginx.base_url}/api/trakt/last"
     problems: list[str] = []
     samples: list[tuple[float, dict[str, int]]] = []
