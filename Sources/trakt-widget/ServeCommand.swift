@@ -57,6 +57,7 @@ struct ServeCommand: ParsableCommand {
             onShutdown: { runtime.engine.shutdown() }
         )
         let status = server.run()
+        runtime.engine.waitForPersistence()
         if case .unix(let path) = listen.flatMap({ try? ListenAddress(parsing: $0) }) {
             // Our own socket file; a systemd-owned one is never unlinked.
             unlink(path)

@@ -14,6 +14,8 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     private var lastSuccessAt: Double?
     private var lastFailure: UpstreamFailure?
     private var shuttingDown = false
+    /// A refreshed result is being written to the store (after the waiting requests got it).
+    private var persisting = false
 
     private let policy: CachePolicy
     private let fetcher: LastWatchedFetcher
@@ -48,6 +50,16 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
             shuttingDown = true
             lock.broadcast()
         }
+    }
+
+    /// How long shutdown waits for that write: with the server's drain (1.5 s + 0.3 s) it stays under
+    /// the 2 s promised on SIGTERM.
+    public static let persistenceGrace = 0.15
+
+    /// Lets a store write of the last good result that is under way finish, so a restart finds it.
+    /// Bounded: an fsync, not an upstream call.
+    public func waitForPersistence(timeout: Double = persistenceGrace) {
+        lock.withLock { _ = lock.wait(until: { !persisting }, timeout: timeout) }
     }
 
     // MARK: LastWatchedSource
@@ -157,6 +169,7 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
                 cached = cached?.with(stale: true)
                 log.warning("refresh failed (\(failure.code)); retrying in \(backoff.secondsUntilNextAttempt(now: now)) s")
             }
+            persisting = cached != nil
             return cached.map { PersistedResult($0, backoff: backoff) }
         }
         if let persisted {
@@ -164,6 +177,10 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
                 try store.saveLastResult(persisted)
             } catch {
                 log.warning("could not persist the last good result: \(error)")
+            }
+            lock.withLock {
+                persisting = false
+                lock.broadcast()
             }
         }
         return outcome.failure
