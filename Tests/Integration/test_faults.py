@@ -272,6 +272,8 @@ def test_postgres_down_at_start_serves_from_the_local_state(
     check_answer(fcgi_direct(first.sock, ledger=LEDGER), (200,))
     assert first.stop() == 0
     rotations = fake.count("/oauth/token")
+    # Without a result to serve, the restarted responder must use (and so rotate) the token.
+    (state / "last-result.json").unlink(missing_ok=True)
 
     pg_server.stop()
     try:
