@@ -12,11 +12,14 @@ ETCDIR      = $(DESTDIR)/etc/trakt-widget
 
 DEBUG_BIN   = .build/debug/trakt-widget
 RELEASE_BIN = .build/release/trakt-widget
+VERSION     = $(shell sed -n 's/.*static let current = "\(.*\)".*/\1/p' $$(grep -rl 'enum Version' Sources))
+DEB         = .build/trakt-widget_$(VERSION)_$(shell dpkg --print-architecture).deb
 
 # Debian 12 packages the project needs to build, test and run; CI installs the same list.
 APT_PACKAGES = $(shell cat .ci/apt-packages.txt)
 
-.PHONY: help build release test unit integration run install uninstall clean deps bench soak fuzz
+.PHONY: help build release test unit integration run install uninstall clean deps bench soak fuzz deb \
+        fresh-check systemd-check
 
 help:
 	@echo "make build      debug build"
@@ -25,6 +28,9 @@ help:
 	@echo "make run        local stack: nginx on 127.0.0.1:8080 + responder + demo upstream"
 	@echo "make install    install binary, units, nginx files and env example (PREFIX, DESTDIR)"
 	@echo "make uninstall  remove what install placed (keeps /etc/trakt-widget/env)"
+	@echo "make deb        Debian package trakt-widget_<version>_amd64.deb in .build/ (lintian-checked)"
+	@echo "make systemd-check  boot Debian 12 with systemd in a container, apt install the .deb, prove the units"
+	@echo "make fresh-check    clean clone in a fresh Debian 12 root: make test, then make run answers"
 	@echo "make clean      remove build output and ./var"
 	@echo "make bench      release-build benchmarks (~5 min, needs 2 CPUs, wrk, node); writes BENCHMARKS.md"
 	@echo "make soak       5-minute fault soak through nginx (SOAK_SECONDS=60 for a short run; needs wrk)"
@@ -69,7 +75,12 @@ install: release
 	ln -sfn ../trakt-widget/trakt-widget-http.conf $(NGINXDIR)/conf.d/trakt-widget.conf
 	@# Files the operator edits are never overwritten.
 	test -e $(NGINXDIR)/trakt-widget/trakt-widget-origins.conf || install -m 0644 nginx/trakt-widget-origins.conf $(NGINXDIR)/trakt-widget/
-	test -e $(NGINXDIR)/trakt-widget/trakt-widget-server.conf || install -m 0644 nginx/trakt-widget-server.conf $(NGINXDIR)/trakt-widget/
+	test -e $(NGINXDIR)/trakt-widget/trakt-widget-server.conf || \
+	  sed 's#/usr/local/share/trakt-widget/web#$(PREFIX)/share/trakt-widget/web#' nginx/trakt-widget-server.conf \
+	    > $(NGINXDIR)/trakt-widget/trakt-widget-server.conf
+	@# Debian has no /var/cache/nginx, and nginx creates only the last component of fastcgi_cache_path.
+	install -d $(DESTDIR)/var/cache/nginx
+	install -d -o www-data -g www-data -m 0700 $(DESTDIR)/var/cache/nginx/trakt-widget
 	install -m 0644 systemd/trakt-widget.env.example $(ETCDIR)/env.example
 	test -e $(ETCDIR)/env || install -m 0644 systemd/trakt-widget.env.example $(ETCDIR)/env
 	@echo "Installed. Next: edit $(ETCDIR)/env and $(NGINXDIR)/trakt-widget/*-server.conf and *-origins.conf,"
@@ -82,6 +93,21 @@ uninstall:
 	rm -f $(ETCDIR)/env.example
 	rm -rf $(SHAREDIR)
 	@echo "Kept what you edited: $(ETCDIR)/env, /etc/credstore/trakt-widget.*, $(NGINXDIR)/trakt-widget/ (origins, server)."
+
+# Needs dpkg-dev (dpkg-shlibdeps) and lintian; a lintian error fails the build.
+deb: release
+	@.ci/require-packages .ci/deb-packages.txt
+	packaging/deb/build.sh $(RELEASE_BIN) $(VERSION) $(DEB)
+	lintian --fail-on error,warning $(DEB)
+
+# Both boot or chroot a cached Debian 12 root (Tests/Debian/rootfs.sh); root only.
+systemd-check: deb
+	@.ci/require-packages .ci/systemd-check-packages.txt
+	$(PYTHON) Tests/Debian/systemd_check.py $(DEB)
+
+fresh-check:
+	@.ci/require-packages .ci/systemd-check-packages.txt
+	Tests/Debian/fresh_check.sh
 
 clean:
 	rm -rf .build var Tests/Integration/artifacts
