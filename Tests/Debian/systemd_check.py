@@ -20,6 +20,7 @@ import ctypes
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -63,7 +64,11 @@ class Container:
              "--private-network"],
             stdin=subprocess.DEVNULL, stdout=self._console, stderr=subprocess.STDOUT)
         self.pid = wait_until(self._pid1, 60, "the container's PID 1")
-        state = self.run("systemctl", "is-system-running", "--wait", check=False, timeout=120).stdout.strip()
+        # "offline" until PID 1 has set up its control socket; then --wait blocks until boot is done.
+        state = wait_until(lambda: self.run("systemctl", "is-system-running", "--wait", check=False,
+                                            timeout=120).stdout.strip() not in ("", "offline") and
+                           self.run("systemctl", "is-system-running", check=False).stdout.strip(),
+                           60, "systemd in the container")
         if state not in ("running", "degraded"):
             raise RuntimeError(f"container booted to {state!r}")
 
@@ -358,22 +363,28 @@ def service_checks(check: Check, container: Container, fake: FakeUpstream, deb: 
         watchdog_usec = container.show(service, "WatchdogUSec")
         if watchdog_usec in ("", "0", "infinity"):
             return "PENDING: the unit sets no WatchdogSec= yet (lifecycle's sd_notify work)"
-        freeze = container.root / "etc/systemd/system/trakt-widget.service.d/freeze.conf"
-        freeze.parent.mkdir(parents=True, exist_ok=True)
-        freeze.write_text("[Service]\nEnvironment=TRAKT_WIDGET_DEBUG_FREEZE_REFRESH=1\n")
+        # The responder's debug aid: its refresh thread stops beating once this file exists.
+        trigger = "/run/trakt-widget-check-freeze"
+        dropin = container.root / "etc/systemd/system/trakt-widget.service.d/freeze.conf"
+        dropin.parent.mkdir(parents=True, exist_ok=True)
+        dropin.write_text(f"[Service]\nEnvironment=TRAKT_WIDGET_DEBUG_FREEZE_FILE={trigger}\n")
         try:
             container.run("systemctl", "daemon-reload")
             container.run("systemctl", "restart", service)
-            http_request(load_url)
-            first = container.show(service, "MainPID")
+            assert http_request(load_url).status == 200
+            frozen = container.show(service, "MainPID")
+            container.run("touch", trigger)
             wait_until(lambda: "Watchdog timeout" in container.run("journalctl", "-u", service, "--no-pager").stdout,
                        120, "systemd's watchdog to fire")
-            wait_until(lambda: container.show(service, "MainPID") not in ("0", first), 60, "a restarted service")
+            container.run("rm", "-f", trigger)
+            wait_until(lambda: container.show(service, "MainPID") not in ("0", frozen), 60, "a restarted service")
+            assert http_request(load_url).status == 200, "no answer after the watchdog restart"
         finally:
-            freeze.unlink()
+            container.run("rm", "-f", trigger)
+            dropin.unlink()
             container.run("systemctl", "daemon-reload")
             container.run("systemctl", "restart", service)
-        return f"watchdog ({watchdog_usec}) fired on a frozen refresh thread and systemd restarted the service"
+        return f"watchdog ({watchdog_usec}) fired on a frozen refresh thread; systemd restarted the service"
 
     def auth_recipe() -> str:
         container.run("systemctl", "stop", service)
@@ -384,8 +395,8 @@ def service_checks(check: Check, container: Container, fake: FakeUpstream, deb: 
         mode, owner = container.run("stat", "-c", "%a %u", "/var/lib/private/trakt-widget").stdout.split()
         tokens_owner = container.run("stat", "-c", "%u", "/var/lib/private/trakt-widget/tokens.json").stdout.strip()
         assert mode == "700", f"the recipe left the state directory {mode}"
-        status, body = curl_site(container, "/api/trakt/last")
-        assert status == 200, f"service after auth: {status} {body[:200]}"
+        response = http_request(load_url)
+        assert response.status == 200, f"service after auth: {response.status} {response.body[:200]!r}"
         pid = container.show(service, "MainPID")
         service_uid = container.run("awk", "/^Uid:/ {print $2}", f"/proc/{pid}/status").stdout.strip()
         assert owner == tokens_owner == service_uid, f"dir uid {owner}, tokens uid {tokens_owner}, service uid {service_uid}"
@@ -444,9 +455,8 @@ def service_checks(check: Check, container: Container, fake: FakeUpstream, deb: 
 def auth_recipe_from_docs() -> list[str]:
     """The `systemd-run … trakt-widget auth` command exactly as docs/deploy.md prints it."""
     text = (REPO / "docs" / "deploy.md").read_text()
-    start = text.index("sudo systemd-run")
-    command = text[start:text.index("\n```", start)].replace("\\\n", " ")
-    argv = command.split()[1:]
+    command = re.search(r"sudo (systemd-run .*?)\n\s*```", text, re.DOTALL).group(1)
+    argv = command.replace("\\\n", " ").split()
     # Docs run it interactively (--pty); here nothing types, so the same unit settings with a pipe.
     return ["--pipe" if arg == "--pty" else arg for arg in argv]
 
