@@ -63,14 +63,18 @@ class Container:
             ["systemd-nspawn", "--quiet", "-D", str(root), "-b", "--register=no", "--keep-unit",
              "--private-network"],
             stdin=subprocess.DEVNULL, stdout=self._console, stderr=subprocess.STDOUT)
-        self.pid = wait_until(self._pid1, 60, "the container's PID 1")
-        # "offline" until PID 1 has set up its control socket; then --wait blocks until boot is done.
-        state = wait_until(lambda: self.run("systemctl", "is-system-running", "--wait", check=False,
-                                            timeout=120).stdout.strip() not in ("", "offline") and
-                           self.run("systemctl", "is-system-running", check=False).stdout.strip(),
-                           60, "systemd in the container")
-        if state not in ("running", "degraded"):
-            raise RuntimeError(f"container booted to {state!r}")
+        try:
+            self.pid = wait_until(self._pid1, 60, "the container's PID 1")
+            # "offline" until PID 1 has set up its control socket; then --wait blocks until boot is done.
+            state = wait_until(lambda: self.run("systemctl", "is-system-running", "--wait", check=False,
+                                                timeout=120).stdout.strip() not in ("", "offline") and
+                               self.run("systemctl", "is-system-running", check=False).stdout.strip(),
+                               60, "systemd in the container")
+            if state not in ("running", "degraded"):
+                raise RuntimeError(f"container booted to {state!r}")
+        except BaseException:
+            self.stop()
+            raise
 
     def _pid1(self) -> int | None:
         if self._nspawn.poll() is not None:
