@@ -33,9 +33,7 @@ from typing import Callable
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "Tests" / "Integration"))
 
-from fakeclient import FakeUpstream  # noqa: E402
-from httpclient import http_request  # noqa: E402
-from waiting import wait_until  # noqa: E402
+from harness import FakeUpstream, http_request, wait_until  # noqa: E402
 
 ROOTFS = REPO / "Tests" / "Debian" / "rootfs.sh"
 LOGS = REPO / ".build" / "systemd-check"
