@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import re
 import shutil
 import subprocess
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import Headers, Response, free_tcp_port, fresh_source, http_request, stop_process, tcp_port_accepts, wait_until
+from harness import Headers, Response, binary_path, free_tcp_port, fresh_source, http_request, stop_process, tcp_port_accepts, wait_until
 from harness.http import raw_exchange
 
 REPO = Path(__file__).resolve().parents[2]
@@ -818,3 +819,12 @@ def test_env_example_documents_every_variable_and_no_secret():
     for l in lines:
         if l and not l.startswith("#"):
             assert re.match(r"^[A-Z][A-Z0-9_]*=\S*$", l), l
+
+
+def test_make_install_creates_the_cache_directory_nginx_needs(tmp_path):
+    """Debian's nginx has no /var/cache/nginx and creates only the last component of
+    fastcgi_cache_path, so without this directory nginx refuses to start after `make install`."""
+    subprocess.run(["make", "--no-print-directory", "-o", "release", "install", f"DESTDIR={tmp_path}",
+                    f"RELEASE_BIN={binary_path()}"], cwd=REPO, check=True, capture_output=True, timeout=120)
+    cache = (tmp_path / PROD_CACHE_DIR.lstrip("/")).stat()
+    assert (cache.st_uid, cache.st_mode & 0o777) == (pwd.getpwnam("www-data").pw_uid, 0o700)
