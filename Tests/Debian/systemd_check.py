@@ -264,7 +264,9 @@ def run_checks(check: Check, container: Container, deb: Path, run_dir: Path) -> 
         assert container.run("systemctl", "is-enabled", "trakt-widget.socket").stdout.strip() == "enabled"
         assert container.run("systemctl", "is-active", "trakt-widget.socket").stdout.strip() == "active"
         assert container.run("systemctl", "is-active", "nginx").stdout.strip() == "active", "nginx did not start"
-        return f"Depends: {depends}; socket enabled and listening, nginx running"
+        made = container.run("stat", "-c", "%n %a %U", "/etc/credstore", "/var/cache/nginx/trakt-widget").stdout
+        assert made.split() == ["/etc/credstore", "700", "root", "/var/cache/nginx/trakt-widget", "700", "www-data"], made
+        return f"Depends: {depends}; socket enabled and listening, nginx running, credstore and cache dirs 0700"
 
     check("apt install ./….deb", install)
     if check.failed:
