@@ -233,7 +233,7 @@ def main() -> int:
     LOGS.mkdir(parents=True, exist_ok=True)
     run_dir = Path(tempfile.mkdtemp(prefix="trakt-widget-systemd.", dir="/var/tmp"))
     check = Check()
-    container = fake = None
+    container = None
     started = time.monotonic()
     try:
         root = Path(subprocess.run([str(ROOTFS), "mount", "systemd", str(run_dir)], check=True,
