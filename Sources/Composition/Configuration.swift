@@ -1,4 +1,6 @@
+import CurlClient
 import TraktWidgetCore
+import UpstreamClients
 
 /// Every setting, validated once at start. An invalid value stops the process with one clear line.
 public struct Configuration: Sendable {

@@ -1,4 +1,12 @@
+import CurlClient
+import FileStore
+import Logging
+import PostgresStore
+import RefreshEngine
+import SystemCalls
+import TokenStorage
 import TraktWidgetCore
+import UpstreamClients
 
 /// The assembled service: configuration → HTTP client, store, tokens, fetcher, engine, handler.
 public final class Runtime: Sendable {
@@ -10,7 +18,7 @@ public final class Runtime: Sendable {
     public let handler: RequestHandler
     public let mode: HealthReport.Mode
 
-    public init(configuration: Configuration, clock: Clock = .system) throws {
+    public init(configuration: Configuration, clock: WallClock = .system) throws {
         self.configuration = configuration
         let log = Logger.shared
         configuration.secrets.forEach(log.addSecret)

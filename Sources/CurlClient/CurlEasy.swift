@@ -1,4 +1,5 @@
 import CCurl
+import TraktWidgetCore
 
 /// One libcurl easy handle and the buffers of its current transfer. Reused across transfers so that
 /// the connection cache and TLS sessions survive between refreshes; `deinit` frees the handle.

@@ -1,13 +1,11 @@
+import SystemCalls
 import TraktWidgetCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Plain CGI: one request described by the environment, answered on stdout, then exit.
 public enum CGIResponder {
     /// Started by a CGI server: `GATEWAY_INTERFACE` is set and fd 0 is not a listening socket.
     public static func isCGI(environment: [String: String]) -> Bool {
-        environment["GATEWAY_INTERFACE"] != nil && !ListeningSocket.isListening(0)
+        environment["GATEWAY_INTERFACE"] != nil && !FileDescriptor.standardInput.isListening
     }
 
     public static func request(from environment: [String: String]) -> HTTPRequest {
@@ -22,12 +20,7 @@ public enum CGIResponder {
     public static func write(_ response: HTTPResponse) {
         var bytes = response.cgiHead()
         bytes.append(contentsOf: response.body)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + offset, bytes.count - offset) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { return }
-            offset += written
-        }
+        // A CGI server that closed our stdout does not want the answer any more.
+        try? FileDescriptor.standardOutput.writeAll(bytes)
     }
 }

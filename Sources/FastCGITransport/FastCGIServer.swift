@@ -1,4 +1,6 @@
 import CFastCGI
+import Logging
+import Threads
 import TraktWidgetCore
 #if canImport(Glibc)
 import Glibc
@@ -19,7 +21,7 @@ public final class FastCGIServer: @unchecked Sendable {
     private let workers: Int
     private let handler: RequestHandler
     private let onShutdown: @Sendable () -> Void
-    private let lock = ConditionLock()
+    private let lock = ConditionLock(rank: .serverBusy)
     private var busy = 0
     private let log = Logger.shared
 

@@ -1,33 +1,39 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Synchronization
+import SystemCalls
+import Threads
 
 /// An exclusive `flock` on a lock file, so processes on one host exclude each other. The lock file is
 /// separate from the data files because those are replaced by rename, which would orphan a lock.
 ///
 /// `flock` belongs to the open file description, so it does not exclude threads sharing this descriptor;
-/// the mutex does that.
+/// the mutex does that. Rank `stateFile` in the lock order (`LockRank`).
 final class FileLock: Sendable {
-    private let descriptor: Int32
+    private let file: FileDescriptor
     private let threads = Mutex(())
 
-    init(path: String) throws(StoreError) {
-        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw StoreError("open lock file", Errno.current) }
+    init(path: String) throws(FileStoreError) {
+        do {
+            file = try FileDescriptor.open(path, [.readWrite, .create], permissions: 0o600)
+        } catch {
+            throw .system(operation: "open lock file", error)
+        }
     }
 
     deinit {
-        close(descriptor)
+        file.close()
     }
 
-    func withExclusiveLock<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
-        try threads.withLock { _ throws(StoreError) -> T in
-            while flock(descriptor, LOCK_EX) != 0 {
-                guard errno == EINTR else { throw StoreError("lock", Errno.current) }
+    func withExclusiveLock<T>(_ body: () throws(FileStoreError) -> T) throws(FileStoreError) -> T {
+        try LockRank.stateFile.held { () throws(FileStoreError) -> T in
+            try threads.withLock { _ throws(FileStoreError) -> T in
+                do throws(Errno) {
+                    try file.lockExclusive()
+                } catch {
+                    throw .system(operation: "lock", error)
+                }
+                defer { file.unlock() }
+                return try body()
             }
-            defer { flock(descriptor, LOCK_UN) }
-            return try body()
         }
     }
 }

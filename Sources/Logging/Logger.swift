@@ -1,7 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Synchronization
+import SystemCalls
 
 /// Line logger to stderr (the journal under systemd). Every line passes through the redactor, so a
 /// secret that slips into a message is masked before it is written.
@@ -52,10 +50,7 @@ public final class Logger: Sendable {
 
     private func log(_ level: Level, _ message: String) {
         guard level >= minimumLevel else { return }
-        let line = "trakt-widget \(level.label): \(redact(message))\n"
-        line.utf8CString.withUnsafeBufferPointer { buffer in
-            // One write(2) per line: lines from several threads never interleave.
-            _ = write(2, buffer.baseAddress, buffer.count - 1)
-        }
+        // One write(2) per line: lines from several threads never interleave.
+        Syscalls.writeDiagnostic("trakt-widget \(level.label): \(redact(message))\n")
     }
 }

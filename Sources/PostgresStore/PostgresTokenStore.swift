@@ -1,19 +1,24 @@
 import FoundationEssentials
+import Logging
 import Synchronization
+import SystemCalls
+import Threads
+import TokenStorage
 import TraktWidgetCore
 
 /// Tokens and the last good result in PostgreSQL (`DATABASE_URL`), shared by every responder on every
 /// host. Refreshes take a transaction-level advisory lock, so exactly one process spends a refresh token.
 ///
-/// A local `FileTokenStore` stands beside it: a rotated pair is written there, fsync'd, before the
+/// A local store (the `FileTokenStore`, through `TokenStore` only) stands beside it: a rotated pair is written there, fsync'd, before the
 /// database commit, so a failing database never loses it; when the database is unreachable the process
 /// carries on from that file, and the newer `generation` is written back once the database returns.
 public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     public let kind = "postgres"
 
     /// The one connection and its reconnect state, guarded by `lock` (libpq forbids sharing a
-    /// connection between threads; the refresh thread is the only regular user).
-    private let lock = ConditionLock()
+    /// connection between threads; the refresh thread is the only regular user). Rank
+    /// `postgresConnection` in the lock order (`LockRank`): the local store's lock is taken inside it.
+    private let lock = ConditionLock(rank: .postgresConnection)
     private var connection: PGConnection?
     private var retryAt = 0.0
     private var retryDelay = PostgresTokenStore.minimumReconnectDelay
@@ -27,12 +32,12 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     static let pingInterval = 2.0
 
     private let conninfo: String
-    private let local: FileTokenStore
-    private let clock: Clock
+    private let local: any TokenStore
+    private let clock: WallClock
     private let log = Logger.shared
     private let lastPing = Mutex<(at: Double, reachable: Bool)?>(nil)
 
-    public init(conninfo: String, local: FileTokenStore, clock: Clock = .system) {
+    public init(conninfo: String, local: any TokenStore, clock: WallClock = .system) {
         self.conninfo = conninfo
         self.local = local
         self.clock = clock
@@ -54,7 +59,7 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
             }
         } catch {
             // Never fall back to "nothing stored": that would let an environment token be spent.
-            guard let fallback, fallback.pair != nil else { throw StoreError("read tokens", error.description) }
+            guard let fallback, fallback.pair != nil else { throw StoreError("read tokens", cause: error) }
             return fallback
         }
     }
@@ -71,7 +76,7 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
             lock.withLock { needsReconcile = true }
             return try local.rotate { record in decide(Self.newer(record, than: nil)) }
         } catch {
-            throw StoreError("rotate tokens", error.description)
+            throw StoreError("rotate tokens", cause: error)
         }
     }
 
@@ -83,13 +88,13 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
                     let localRecord = try? local.loadTokens()
                     var next = pair
                     next.generation = max(Self.generation(stored), localRecord.map(Self.generation) ?? 0) + 1
-                    let record = TokenRecord(pair: next, everHeld: true, rejected: false)
-                    try? local.write(record)
-                    try Self.writeTokens(record, connection)
+                    // The local store keeps this generation: it is above anything stored there.
+                    try? local.saveTokens(next)
+                    try Self.writeTokens(TokenRecord(pair: next, everHeld: true, rejected: false), connection)
                 }
             }
         } catch {
-            throw StoreError("save tokens", error.description)
+            throw StoreError("save tokens", cause: error)
         }
     }
 
@@ -99,7 +104,7 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
                 try Self.writeTokens(TokenRecord(pair: nil, everHeld: true, rejected: false), connection)
             }
         } catch {
-            throw StoreError("clear tokens", error.description)
+            throw StoreError("clear tokens", cause: error)
         }
         try local.clearTokens()
     }
@@ -125,7 +130,7 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         do {
             json = String(decoding: try JSONEncoder().encode(result), as: UTF8.self)
         } catch {
-            throw StoreError("encode last result", "\(error)")
+            throw StoreError("encode last result", cause: error)
         }
         do {
             try withConnection { connection throws(PostgresError) in
@@ -138,7 +143,7 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
                 )
             }
         } catch {
-            throw StoreError("write last result", error.description)
+            throw StoreError("write last result", cause: error)
         }
     }
 
@@ -167,8 +172,9 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
                     record = TokenRecord(pair: pair, everHeld: true, rejected: false)
                     rotated = (decision, record)
                     // Durable locally before the commit: if the commit fails, the pair is not lost.
+                    // The pair's generation is above the local one, so the local store keeps it as is.
                     do {
-                        try local.write(record)
+                        try local.saveTokens(pair)
                     } catch {
                         log.error("could not write the rotated token to the local state file: \(error)")
                     }
@@ -176,7 +182,7 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
                 case .rejected:
                     record.rejected = true
                     try Self.writeTokens(record, connection)
-                case .adopt, .failed:
+                case .adopt, .keep:
                     break
                 }
                 return (decision, record)

@@ -1,10 +1,15 @@
+import Logging
+import SystemCalls
+import Threads
+import TokenStorage
 import TraktWidgetCore
+import UpstreamClients
 
 /// The in-process cache in front of Trakt: answers from memory, refreshes in the background one fetch
 /// at a time, and backs off when upstream fails. Requests never call upstream themselves.
 public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     // Everything below `lock` is guarded by it. Requests hold it only to read a reference.
-    private let lock = ConditionLock()
+    private let lock = ConditionLock(rank: .engineState)
     private var cached: CachedResult?
     private var refreshRequested = false
     private var refreshing = false
@@ -12,7 +17,10 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     private var completedRefreshes = 0
     private var backoff = RefreshBackoff()
     private var lastSuccessAt: Double?
-    private var lastFailure: UpstreamFailure?
+    private var lastFailure: RefreshFailure?
+    /// The token store failed during the last refresh or the last write of its result; reported in
+    /// health under `store`, never as an upstream error.
+    private var lastStoreFailure: String?
     private var shuttingDown = false
     /// A refreshed result is being written to the store (after the waiting requests got it).
     private var persisting = false
@@ -21,14 +29,14 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     private let fetcher: LastWatchedFetcher
     private let store: any TokenStore
     private let tokens: TokenManager?
-    private let clock: Clock
+    private let clock: WallClock
     /// The longest a cold request waits for the first fetch before it is told to come back later.
     private let coldWait: Double
     private let log = Logger.shared
 
     public init(
         policy: CachePolicy, fetcher: LastWatchedFetcher, store: any TokenStore, tokens: TokenManager?,
-        clock: Clock, coldWait: Double
+        clock: WallClock, coldWait: Double
     ) {
         self.policy = policy
         self.fetcher = fetcher
@@ -104,7 +112,8 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
                 cacheAge: cached.map { now - $0.verifiedAt },
                 cacheStale: cached?.stale ?? false,
                 lastSuccessAt: lastSuccessAt,
-                lastErrorCode: lastFailure?.code
+                lastErrorCode: lastFailure?.upstream?.code,
+                storeLastErrorCode: lastStoreFailure
             )
         }
     }
@@ -114,7 +123,7 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     /// Refreshes on the calling thread when the cache is missing or expired and no backoff forbids it
     /// (CGI, one request per process). `force` ignores freshness and backoff (`trakt-widget last`).
     @discardableResult
-    public func refreshInline(force: Bool = false) -> UpstreamFailure? {
+    public func refreshInline(force: Bool = false) -> RefreshFailure? {
         let due: Bool = lock.withLock {
             if force { return true }
             let decision = policy.decide(now: clock.now(), cached: cached, refreshing: false, backoff: backoff)
@@ -145,7 +154,7 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     }
 
     @discardableResult
-    private func runRefresh() -> UpstreamFailure? {
+    private func runRefresh() -> RefreshFailure? {
         let previous: CachedResult? = lock.withLock {
             refreshRequested = false
             refreshing = true
@@ -163,7 +172,9 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
                 backoff.recordSuccess()
                 lastSuccessAt = now
                 lastFailure = nil
+                lastStoreFailure = nil
             case .failure(let failure):
+                if case .store = failure { lastStoreFailure = failure.code }
                 backoff.recordFailure(now: now, retryAfter: failure.retryAfter, policy: policy)
                 lastFailure = failure
                 cached = cached?.with(stale: true)
@@ -173,12 +184,15 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
             return cached.map { PersistedResult($0, backoff: backoff) }
         }
         if let persisted {
+            var failed = false
             do {
                 try store.saveLastResult(persisted)
             } catch {
+                failed = true
                 log.warning("could not persist the last good result: \(error)")
             }
             lock.withLock {
+                if failed { lastStoreFailure = RefreshFailure.storeErrorCode }
                 persisting = false
                 lock.broadcast()
             }
@@ -187,7 +201,7 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     }
 
     private func coldError(retryAfter: Int) -> APIError {
-        lastFailure == .reauthRequired ? .reauthRequired(retryAfter: retryAfter) : .upstreamUnavailable(retryAfter: retryAfter)
+        lastFailure == .upstream(.reauthRequired) ? .reauthRequired(retryAfter: retryAfter) : .upstreamUnavailable(retryAfter: retryAfter)
     }
 
     private func restorePersistedResult() {

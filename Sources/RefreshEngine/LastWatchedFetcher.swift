@@ -1,4 +1,8 @@
+import CurlClient
+import Logging
+import SystemCalls
 import TraktWidgetCore
+import UpstreamClients
 
 /// One refresh of the last watched item against Trakt and TMDB. Blocking; runs on the refresh thread
 /// (or inline for CGI and `trakt-widget last`).
@@ -12,10 +16,10 @@ public final class LastWatchedFetcher: Sendable {
     private let tokens: TokenManager?
     private let posters: PosterCache
     private let images: ImageSettings
-    private let clock: Clock
+    private let clock: WallClock
 
     /// `tokens` is nil in public mode; `tmdb` is nil without TMDB credentials.
-    public init(http: HTTPClient, trakt: TraktAPI, tmdb: TMDBAPI?, tokens: TokenManager?, images: ImageSettings, clock: Clock) {
+    public init(http: HTTPClient, trakt: TraktAPI, tmdb: TMDBAPI?, tokens: TokenManager?, images: ImageSettings, clock: WallClock) {
         self.http = http
         self.trakt = trakt
         self.tmdb = tmdb
@@ -25,7 +29,7 @@ public final class LastWatchedFetcher: Sendable {
         self.clock = clock
     }
 
-    public func fetch(previous: CachedResult?) -> Result<CachedResult, UpstreamFailure> {
+    public func fetch(previous: CachedResult?) -> Result<CachedResult, RefreshFailure> {
         guard tokens != nil else { return fetchHistory(previous: previous, knownActivities: nil, withActivities: false) }
         guard let previous, let known = previous.activities else {
             return fetchHistory(previous: previous, knownActivities: nil, withActivities: true)
@@ -45,13 +49,13 @@ public final class LastWatchedFetcher: Sendable {
     /// `knownActivities` are marks already read this cycle.
     private func fetchHistory(
         previous: CachedResult?, knownActivities: TraktLastActivities?, withActivities: Bool
-    ) -> Result<CachedResult, UpstreamFailure> {
+    ) -> Result<CachedResult, RefreshFailure> {
         typealias Batch = (
             movie: Result<TraktHistoryItem?, UpstreamFailure>,
             episode: Result<TraktHistoryItem?, UpstreamFailure>,
             activities: Result<TraktLastActivities, UpstreamFailure>?
         )
-        let batch: Result<Batch, UpstreamFailure> = authorized { token in
+        let batch: Result<Batch, RefreshFailure> = authorized { token in
             var requests = [trakt.historyRequest(.movies, accessToken: token), trakt.historyRequest(.episodes, accessToken: token)]
             if withActivities { requests.append(trakt.lastActivitiesRequest(accessToken: token)) }
             let responses = http.send(requests)
@@ -71,7 +75,7 @@ public final class LastWatchedFetcher: Sendable {
         let episode: TraktHistoryItem?
         switch (results.movie, results.episode) {
         case (.failure(let first), .failure(let second)):
-            return .failure(UpstreamFailure.mostSevere([first, second]))
+            return .failure(.upstream(UpstreamFailure.mostSevere([first, second])))
         case (.success(let m), .success(let e)):
             movie = m
             episode = e
@@ -130,18 +134,18 @@ public final class LastWatchedFetcher: Sendable {
     }
 
     /// Runs `call` with an access token (nil in public mode). On a 401, refreshes once and retries once.
-    private func authorized<T>(_ call: (String?) -> Result<T, UpstreamFailure>) -> Result<T, UpstreamFailure> {
-        guard let tokens else { return call(nil) }
+    private func authorized<T>(_ call: (String?) -> Result<T, UpstreamFailure>) -> Result<T, RefreshFailure> {
+        guard let tokens else { return call(nil).mapError(RefreshFailure.upstream) }
         let token: String
         switch tokens.accessToken() {
         case .success(let current): token = current
         case .failure(let failure): return .failure(failure)
         }
         let first = call(token)
-        guard first.failure == .unauthorized else { return first }
+        guard first.failure == .unauthorized else { return first.mapError(RefreshFailure.upstream) }
         tokens.accessTokenRejected()
         switch tokens.accessToken() {
-        case .success(let renewed): return call(renewed)
+        case .success(let renewed): return call(renewed).mapError(RefreshFailure.upstream)
         case .failure(let failure): return .failure(failure)
         }
     }

@@ -1,4 +1,5 @@
 import Synchronization
+import SystemCalls
 import TraktWidgetCore
 
 /// TMDB answers by (kind, id), kept a day: posters almost never change, and "no poster" is an answer
@@ -12,9 +13,9 @@ public final class PosterCache: Sendable {
     }
 
     private let entries = Mutex<[PosterReference: Entry]>([:])
-    private let clock: Clock
+    private let clock: WallClock
 
-    public init(clock: Clock) {
+    public init(clock: WallClock) {
         self.clock = clock
     }
 

@@ -1,5 +1,10 @@
+import Logging
 import Synchronization
+import SystemCalls
+import Threads
+import TokenStorage
 import TraktWidgetCore
+import UpstreamClients
 
 /// Owns the OAuth token lifecycle of the process: hands out access tokens, refreshes them single-flight
 /// within the process and under the store's lock across processes, and never uses a rotated pair
@@ -7,15 +12,16 @@ import TraktWidgetCore
 public final class TokenManager: Sendable {
     private let store: any TokenStore
     private let oauth: OAuthClient
-    private let clock: Clock
+    private let clock: WallClock
     private let lifecycle: Mutex<TokenLifecycle>
     /// Serialises refreshes within the process; the store's lock serialises them across processes.
+    /// Rank `refreshGate` in the lock order (`LockRank`): the store's locks are taken inside it.
     private let refreshGate = Mutex(())
     private let log = Logger.shared
     /// The environment's bootstrap pair, kept in case the store was unreadable at start.
     private let environmentPair = Mutex<(refresh: String, access: String?)?>(nil)
 
-    public init(store: any TokenStore, oauth: OAuthClient, clock: Clock) {
+    public init(store: any TokenStore, oauth: OAuthClient, clock: WallClock) {
         self.store = store
         self.oauth = oauth
         self.clock = clock
@@ -52,11 +58,11 @@ public final class TokenManager: Sendable {
     }
 
     /// An access token that Trakt should accept, refreshing first when due.
-    public func accessToken() -> Result<String, UpstreamFailure> {
+    public func accessToken() -> Result<String, RefreshFailure> {
         if case .use(let token) = lifecycle.withLock({ $0.action(now: clock.now()) }) {
             return .success(token)
         }
-        return refreshGate.withLock { _ in
+        return LockRank.refreshGate.held { refreshGate.withLock { _ in
             // Another thread may have refreshed while this one waited at the gate.
             switch lifecycle.withLock({ $0.action(now: clock.now()) }) {
             case .use(let token):
@@ -67,7 +73,7 @@ public final class TokenManager: Sendable {
             case .refresh:
                 return refresh()
             }
-        }
+        } }
     }
 
     /// Trakt answered 401 to this access token: refresh before the next call.
@@ -75,13 +81,15 @@ public final class TokenManager: Sendable {
         lifecycle.withLock { $0.accessTokenRejected() }
     }
 
-    private func refresh() -> Result<String, UpstreamFailure> {
+    private func refresh() -> Result<String, RefreshFailure> {
         let known = lifecycle.withLock { lifecycle in
             lifecycle.beginRefresh()
             return lifecycle.pair
         }
         let now = clock.now()
         let outcome: (RotationDecision, TokenRecord)
+        // Why Trakt refused a refresh stays here: the store only learns whether to write.
+        var refreshFailure: UpstreamFailure?
         do {
             outcome = try store.rotate { stored in
                 guard let current = stored.pair, !stored.rejected else { return .rejected }
@@ -90,12 +98,12 @@ public final class TokenManager: Sendable {
                    case .use = TokenLifecycle(pair: current).action(now: now) {
                     return .adopt
                 }
-                return rotate(current, now: now)
+                return rotate(current, now: now, failure: &refreshFailure)
             }
         } catch {
             lifecycle.withLock { $0.refreshFailedTransiently() }
             log.error("token store failed during refresh: \(error)")
-            return .failure(.store(error.description))
+            return .failure(RefreshFailure(error))
         }
         let (decision, record) = outcome
         switch decision {
@@ -105,21 +113,22 @@ public final class TokenManager: Sendable {
             if case .adopt = decision { log.info("adopted a token another process rotated (generation \(record.pair?.generation ?? 0))") }
             return lifecycle.withLock { lifecycle in
                 if case .use(let token) = lifecycle.action(now: clock.now()) { return .success(token) }
-                return .failure(.reauthRequired)
+                return .failure(.upstream(.reauthRequired))
             }
         case .rejected:
             lifecycle.withLock { $0.refreshRejected() }
             log.error("Trakt rejected the refresh token (invalid_grant); run `trakt-widget auth` to authorize again")
-            return .failure(.reauthRequired)
-        case .failed(let failure):
+            return .failure(.upstream(.reauthRequired))
+        case .keep:
+            let failure = refreshFailure ?? .malformed
             lifecycle.withLock { $0.refreshFailedTransiently() }
             log.warning("token refresh failed: \(failure.code)")
-            return .failure(failure)
+            return .failure(.upstream(failure))
         }
     }
 
     /// One refresh at Trakt. Runs inside the store's lock.
-    private func rotate(_ current: TokenPair, now: Double) -> RotationDecision {
+    private func rotate(_ current: TokenPair, now: Double, failure: inout UpstreamFailure?) -> RotationDecision {
         switch oauth.refresh(current.refreshToken) {
         case .success(let grant):
             log.addSecret(grant.accessToken)
@@ -130,30 +139,31 @@ public final class TokenManager: Sendable {
             ))
         case .failure(.reauthRequired):
             return .rejected
-        case .failure(let failure):
-            return .failed(failure)
+        case .failure(let reason):
+            failure = reason
+            return .keep
         }
     }
 
-    private func reloadAfterReauth() -> Result<String, UpstreamFailure> {
+    private func reloadAfterReauth() -> Result<String, RefreshFailure> {
         let record: TokenRecord
         do {
             // A store unreadable at start may be readable now, and may never have held a token.
             record = try storingEnvironmentPairIfNeverHeld(try store.loadTokens())
         } catch {
             // The store is down, which says nothing about the token: not a re-auth.
-            return .failure(.store(error.description))
+            return .failure(RefreshFailure(error))
         }
         let current = lifecycle.withLock { $0.pair }
         guard let pair = record.pair, !record.rejected,
               pair.generation > (current?.generation ?? 0) || pair.refreshToken != current?.refreshToken
-        else { return .failure(.reauthRequired) }
+        else { return .failure(.upstream(.reauthRequired)) }
         adopt(record)
         log.info("picked up a newly authorized token (generation \(pair.generation))")
         switch lifecycle.withLock({ $0.action(now: clock.now()) }) {
         case .use(let token): return .success(token)
         case .refresh: return refresh()
-        case .reauthRequired: return .failure(.reauthRequired)
+        case .reauthRequired: return .failure(.upstream(.reauthRequired))
         }
     }
 

@@ -1,15 +1,19 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemCalls
 
 /// A mutex with a condition variable, for state that threads both guard and wait on.
 ///
 /// `Synchronization.Mutex` cannot wait; cold requests must sleep until the single fetch lands.
+/// Each lock has a place in the process's lock order (`LockRank`), checked in debug builds.
 public final class ConditionLock: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let rank: LockRank
 
-    public init() {
+    public init(rank: LockRank) {
+        self.rank = rank
         pthread_mutex_init(mutex, nil)
         var attributes = pthread_condattr_t()
         pthread_condattr_init(&attributes)
@@ -26,10 +30,12 @@ public final class ConditionLock: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    public func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
+    public func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        try rank.held { () throws(E) -> T in
+            pthread_mutex_lock(mutex)
+            defer { pthread_mutex_unlock(mutex) }
+            return try body()
+        }
     }
 
     /// Waits, with the lock held by the caller, until `predicate` holds or `timeout` seconds pass.
@@ -39,9 +45,8 @@ public final class ConditionLock: @unchecked Sendable {
         while !predicate() {
             let remaining = deadline - Self.monotonicNow()
             if remaining <= 0 { return false }
+            let target = Self.monotonicNow() + remaining
             var spec = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &spec)
-            let target = Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9 + remaining
             spec.tv_sec = Int(target)
             spec.tv_nsec = Int((target - Double(Int(target))) * 1e9)
             pthread_cond_timedwait(condition, mutex, &spec)
@@ -61,8 +66,6 @@ public final class ConditionLock: @unchecked Sendable {
     }
 
     public static func monotonicNow() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+        Syscalls.monotonicNow()
     }
 }

@@ -1,3 +1,5 @@
+import CurlClient
+
 /// A successful answer of `/oauth/token` or `/oauth/device/token`.
 public struct OAuthGrant: Decodable, Equatable, Sendable {
     public var accessToken: String

@@ -1,3 +1,4 @@
+import CurlClient
 import TraktWidgetCore
 
 /// How to reach TMDB and build poster URLs. Either credential works; with neither, posters are null.

@@ -1,3 +1,5 @@
+import CurlClient
+
 /// Everything needed to address Trakt: hosts, app credentials and the mode.
 public struct TraktSettings: Sendable {
     public var apiURL: String

@@ -1,3 +1,4 @@
+import CurlClient
 import TraktWidgetCore
 
 /// Why talking to Trakt or TMDB failed, classified once, at the response boundary.
@@ -20,8 +21,6 @@ public enum UpstreamFailure: Error, Equatable, Sendable {
     case vipRequired
     case httpStatus(Int)
     case malformed
-    /// The token store failed while a token had to be read or written.
-    case store(String)
 
     public var code: String {
         switch self {
@@ -36,7 +35,6 @@ public enum UpstreamFailure: Error, Equatable, Sendable {
         case .vipRequired: "TRAKT_VIP_REQUIRED"
         case .httpStatus(let status): "TRAKT_HTTP_\(status)"
         case .malformed: "TRAKT_MALFORMED_RESPONSE"
-        case .store: "TOKEN_STORE_ERROR"
         }
     }
 
@@ -58,7 +56,6 @@ public enum UpstreamFailure: Error, Equatable, Sendable {
         case .httpStatus(let status) where status >= 500: "Trakt answered \(status): Trakt itself is having trouble; it will be retried with backoff."
         case .httpStatus(let status): "Trakt answered \(status)."
         case .malformed: "Trakt answered with something that is not the expected JSON."
-        case .store(let reason): "The token store failed: \(reason)."
         }
     }
 
@@ -84,7 +81,7 @@ public enum UpstreamFailure: Error, Equatable, Sendable {
 
     /// Of several failures, the one that should drive the backoff: a rate limit first (it carries a
     /// deadline), then a re-auth, then whatever came first.
-    static func mostSevere(_ failures: [UpstreamFailure]) -> UpstreamFailure {
+    public static func mostSevere(_ failures: [UpstreamFailure]) -> UpstreamFailure {
         failures.first { if case .rateLimited = $0 { true } else { false } }
             ?? failures.first { $0 == .reauthRequired }
             ?? failures.first!

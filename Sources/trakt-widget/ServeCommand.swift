@@ -1,5 +1,6 @@
 import ArgumentParser
-import TraktWidgetKit
+import FastCGITransport
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,6 +1,8 @@
 import Testing
 import TraktWidgetCore
-@testable import TraktWidgetKit
+@testable import Composition
+import CurlClient
+import TestSupport
 
 @Suite struct ConfigurationTests {
     static let publicMode = ["TRAKT_CLIENT_ID": "cid-123", "TRAKT_USERNAME": "someone"]

@@ -1,5 +1,6 @@
 import Testing
-@testable import TraktWidgetKit
+@testable import Composition
+import TestSupport
 
 @Suite struct EnvironmentSourceTests {
     @Test func parsesDotenv() {

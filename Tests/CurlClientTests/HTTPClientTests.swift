@@ -1,7 +1,9 @@
 import FoundationEssentials
 import Testing
 import TraktWidgetCore
-@testable import TraktWidgetKit
+@testable import CurlClient
+import UpstreamClients
+import TestSupport
 
 @Suite(.serialized) struct HTTPClientTests {
     static let shared = SharedFake()
@@ -146,12 +148,5 @@ import TraktWidgetCore
         let logged = try #require(try fake.requests(path: "/oauth/revoke").last)
         #expect(logged.body == nil)
         #expect(logged.headers["content-length"] == "0")
-    }
-}
-
-extension Result {
-    var failureValue: Failure? {
-        if case .failure(let error) = self { return error }
-        return nil
     }
 }

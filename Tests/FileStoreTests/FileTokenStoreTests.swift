@@ -2,7 +2,10 @@ import Foundation
 import Synchronization
 import Testing
 import TraktWidgetCore
-@testable import TraktWidgetKit
+@testable import FileStore
+import SystemCalls
+import TestSupport
+import TokenStorage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -146,15 +149,15 @@ import Glibc
         #expect(try store.loadTokens().rejected == false)
     }
 
-    @Test func rotateAdoptAndFailedWriteNothing() throws {
+    @Test func rotateAdoptAndKeepWriteNothing() throws {
         let directory = TemporaryDirectory()
         let store = try FileTokenStore(directory: directory.path)
         try store.saveTokens(Self.pair("a", generation: 1))
         let before = try directory.read("tokens.json")
         let (_, adopted) = try store.rotate { _ in .adopt }
-        let (_, failed) = try store.rotate { _ in .failed(.httpStatus(502)) }
+        let (_, kept) = try store.rotate { _ in .keep }
         #expect(adopted.pair == Self.pair("a", generation: 1))
-        #expect(failed.pair == Self.pair("a", generation: 1))
+        #expect(kept.pair == Self.pair("a", generation: 1))
         #expect(try directory.read("tokens.json") == before)
     }
 

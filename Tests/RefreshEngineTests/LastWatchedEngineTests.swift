@@ -1,7 +1,13 @@
 import Foundation
 import Testing
 import TraktWidgetCore
-@testable import TraktWidgetKit
+@testable import RefreshEngine
+import CurlClient
+import FileStore
+import SystemCalls
+import TestSupport
+import TokenStorage
+import UpstreamClients
 
 /// The engine and fetcher in public mode against the fake, on a test clock. Refreshes run inline;
 /// no test ever waits for the refresh thread.
@@ -11,7 +17,7 @@ import TraktWidgetCore
 
     final class TestClock: Sendable {
         let time = Locked(LastWatchedEngineTests.t0)
-        var clock: Clock { Clock { [time] in time.value } }
+        var clock: WallClock { WallClock { [time] in time.value } }
         func advance(_ seconds: Double) { time.withLock { $0 += seconds } }
     }
 
@@ -88,7 +94,7 @@ import TraktWidgetCore
         let clock = TestClock()
         let directory = TemporaryDirectory()
         let engine = try Self.engine(fake, directory, clock)
-        #expect(engine.refreshInline() == .httpStatus(500))
+        #expect(engine.refreshInline() == .upstream(.httpStatus(500)))
 
         guard case .failure(let error) = engine.lastWatched() else {
             Issue.record("expected a failure while nothing is cached")
@@ -116,7 +122,7 @@ import TraktWidgetCore
 
         clock.advance(301)
         try fake.addFault(["kind": "status", "status": 502, "prefix": "/users"])
-        #expect(engine.refreshInline() == .httpStatus(502))
+        #expect(engine.refreshInline() == .upstream(.httpStatus(502)))
         let stale = try #require(Self.served(engine.lastWatched()))
         #expect(stale.maxAge == 1)
         #expect(stale.result.stale)

@@ -1,7 +1,13 @@
 import Foundation
 import Testing
 import TraktWidgetCore
-@testable import TraktWidgetKit
+@testable import RefreshEngine
+import CurlClient
+import FileStore
+import SystemCalls
+import TestSupport
+import TokenStorage
+import UpstreamClients
 
 /// The token manager against the fake's OAuth host, where refresh tokens are single-use like Trakt's.
 @Suite(.serialized) struct TokenManagerTests {
@@ -72,7 +78,7 @@ import TraktWidgetCore
             managers.append(manager)
         }
         let frozen = managers
-        let results = Locked<[Result<String, UpstreamFailure>]>([])
+        let results = Locked<[Result<String, RefreshFailure>]>([])
         runConcurrently(8) { index in
             let result = frozen[index % 4].accessToken()
             results.withLock { $0.append(result) }
@@ -91,11 +97,11 @@ import TraktWidgetCore
         let manager = try Self.manager(fake, directory)
         try manager.bootstrap(environmentRefreshToken: "dead-refresh-token", environmentAccessToken: nil)
 
-        #expect(manager.accessToken().failureValue == .reauthRequired)
+        #expect(manager.accessToken().failureValue == .upstream(.reauthRequired))
         #expect(manager.phase == .reauthRequired)
         #expect(try FileTokenStore(directory: directory.path).loadTokens().rejected)
         // The dead token is never sent again.
-        #expect(manager.accessToken().failureValue == .reauthRequired)
+        #expect(manager.accessToken().failureValue == .upstream(.reauthRequired))
         #expect(try Self.tokenRequests(fake) == 1)
 
         // `trakt-widget auth` stores a fresh pair; the running manager picks it up without a restart.
@@ -131,7 +137,7 @@ import TraktWidgetCore
         try manager.bootstrap(environmentRefreshToken: initial.refresh_token, environmentAccessToken: nil)
         try fake.addFault(["kind": "status", "status": 503, "count": 1, "prefix": "/oauth/token"])
 
-        #expect(manager.accessToken().failureValue == .httpStatus(503))
+        #expect(manager.accessToken().failureValue == .upstream(.httpStatus(503)))
         #expect(manager.phase == .refreshDue)
         #expect(try FileTokenStore(directory: directory.path).loadTokens().rejected == false)
         // Trakt is back: the same refresh token still works.

@@ -2,7 +2,7 @@ import Foundation
 
 /// Runs `body(index)` on `count` OS threads that start together, and returns once all have finished.
 /// The start barrier makes the threads contend instead of running one after another.
-func runConcurrently(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+public func runConcurrently(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
     let ready = DispatchGroup()
     let start = DispatchSemaphore(value: 0)
     let done = DispatchGroup()

@@ -12,21 +12,21 @@ import Glibc
 /// SIGTERM in its threads, and a spawned child inherits that mask).
 /// Readiness: the fake's "listening on" log line (written after the port file), then the port file,
 /// then a successful request to its control API.
-final class FakeUpstream: @unchecked Sendable {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+public final class FakeUpstream: @unchecked Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    static let script = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    public static let script = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fake/fake_upstream.py").path
 
     // Values the fake expects by default (Tests/Fake/fakeupstream/scenario.py).
-    static let clientID = "test-client-id"
-    static let clientSecret = "test-client-secret-XYZ"
-    static let tmdbAPIKey = "test-tmdb-key-XYZ"
-    static let tmdbReadToken = "test-tmdb-read-token-XYZ"
-    static let publicUser = "test-user"
+    public static let clientID = "test-client-id"
+    public static let clientSecret = "test-client-secret-XYZ"
+    public static let tmdbAPIKey = "test-tmdb-key-XYZ"
+    public static let tmdbReadToken = "test-tmdb-read-token-XYZ"
+    public static let publicUser = "test-user"
 
     private static let launcher = """
         import os, signal, subprocess, sys, threading
@@ -44,14 +44,14 @@ final class FakeUpstream: @unchecked Sendable {
         os._exit(0)
         """
 
-    let port: Int
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    public let port: Int
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     private let process: Process
     private let watchdog: Pipe
     private let directory = TemporaryDirectory()
 
-    init() throws {
+    public init() throws {
         let portFile = directory.file("port")
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -89,7 +89,7 @@ final class FakeUpstream: @unchecked Sendable {
         stop()
     }
 
-    func stop() {
+    public func stop() {
         guard process.isRunning else { return }
         try? watchdog.fileHandleForWriting.close()
         process.waitUntilExit()
@@ -97,51 +97,51 @@ final class FakeUpstream: @unchecked Sendable {
 
     // MARK: Control API
 
-    func reset() throws {
+    public func reset() throws {
         try expectOK(control("POST", "/_fake/reset"))
     }
 
-    func addFault(_ fault: [String: Any]) throws {
+    public func addFault(_ fault: [String: Any]) throws {
         try expectOK(control("POST", "/_fake/faults", json: fault))
     }
 
-    func clearFaults() throws {
+    public func clearFaults() throws {
         try expectOK(control("DELETE", "/_fake/faults"))
     }
 
-    func setScenario(_ patch: [String: Any]) throws {
+    public func setScenario(_ patch: [String: Any]) throws {
         try expectOK(control("POST", "/_fake/scenario", json: patch))
     }
 
-    func setDevice(_ patch: [String: Any]) throws {
+    public func setDevice(_ patch: [String: Any]) throws {
         try expectOK(control("POST", "/_fake/device", json: patch))
     }
 
-    struct TokenSnapshot: Decodable {
-        var access_token: String
-        var refresh_token: String
-        var used_refresh_tokens: [String]
-        var revoked_tokens: [String]
-        var issued: Int
+    public struct TokenSnapshot: Decodable {
+        public var access_token: String
+        public var refresh_token: String
+        public var used_refresh_tokens: [String]
+        public var revoked_tokens: [String]
+        public var issued: Int
     }
 
-    func tokens() throws -> TokenSnapshot {
+    public func tokens() throws -> TokenSnapshot {
         try JSONDecoder().decode(TokenSnapshot.self, from: Data(expectOK(control("GET", "/_fake/tokens"))))
     }
 
-    struct LoggedRequest: Decodable {
-        var method: String
-        var path: String
-        var query: String
-        var headers: [String: String]
-        var body: String?
-        var status: Int?
+    public struct LoggedRequest: Decodable {
+        public var method: String
+        public var path: String
+        public var query: String
+        public var headers: [String: String]
+        public var body: String?
+        public var status: Int?
     }
 
     private struct RequestList: Decodable { var requests: [LoggedRequest] }
 
     /// What reached the fake, oldest first, optionally for one exact path.
-    func requests(path: String? = nil) throws -> [LoggedRequest] {
+    public func requests(path: String? = nil) throws -> [LoggedRequest] {
         let query = path.map { "?path=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0) } ?? ""
         return try JSONDecoder().decode(RequestList.self, from: Data(expectOK(control("GET", "/_fake/requests" + query)))).requests
     }
@@ -160,7 +160,7 @@ final class FakeUpstream: @unchecked Sendable {
     }
 
     /// A minimal HTTP/1.0 exchange over a plain socket, independent of the client under test.
-    static func rawHTTP(port: Int, method: String, path: String, body: [UInt8] = []) throws -> (status: Int, body: [UInt8]) {
+    public static func rawHTTP(port: Int, method: String, path: String, body: [UInt8] = []) throws -> (status: Int, body: [UInt8]) {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(description: "socket failed") }
         defer { close(descriptor) }
@@ -206,13 +206,14 @@ final class FakeUpstream: @unchecked Sendable {
     }
 }
 
+import CurlClient
 import TraktWidgetCore
-@testable import TraktWidgetKit
+import UpstreamClients
 
 extension FakeUpstream {
-    static let userAgent = "trakt-widget-tests/1.0"
+    public static let userAgent = "trakt-widget-tests/1.0"
 
-    func traktSettings(
+    public func traktSettings(
         publicUser: String? = FakeUpstream.publicUser, clientID: String = FakeUpstream.clientID,
         clientSecret: String? = FakeUpstream.clientSecret
     ) -> TraktSettings {
@@ -222,25 +223,25 @@ extension FakeUpstream {
         )
     }
 
-    func tmdbSettings(apiKey: String? = FakeUpstream.tmdbAPIKey, readToken: String? = nil) -> TMDBSettings {
+    public func tmdbSettings(apiKey: String? = FakeUpstream.tmdbAPIKey, readToken: String? = nil) -> TMDBSettings {
         TMDBSettings(apiURL: baseURL, apiKey: apiKey, readToken: readToken, images: ImageSettings())
     }
 
-    func client(_ timeouts: Timeouts = Timeouts(connect: 5, total: 10)) throws -> HTTPClient {
+    public func client(_ timeouts: Timeouts = Timeouts(connect: 5, total: 10)) throws -> HTTPClient {
         try HTTPClient(userAgent: Self.userAgent, timeouts: timeouts)
     }
 }
 
 /// One fake per suite, started on first use and reset before each test. Suites that use it are
 /// `.serialized`, so a test's faults and scenario never leak into another test.
-struct SharedFake: Sendable {
+public struct SharedFake: Sendable {
     private let started: Result<FakeUpstream, any Error>
 
-    init() {
+    public init() {
         started = Result { try FakeUpstream() }
     }
 
-    func fresh() throws -> FakeUpstream {
+    public func fresh() throws -> FakeUpstream {
         let fake = try started.get()
         try fake.reset()
         return fake

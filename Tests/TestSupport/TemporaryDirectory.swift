@@ -4,10 +4,10 @@ import Glibc
 #endif
 
 /// A fresh directory under the system temp dir, removed with everything in it on deinit.
-final class TemporaryDirectory: Sendable {
-    let path: String
+public final class TemporaryDirectory: Sendable {
+    public let path: String
 
-    init() {
+    public init() {
         var template = Array((NSTemporaryDirectory() + "/trakt-widget-tests.XXXXXX").utf8CString)
         let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(created != nil, "mkdtemp failed")
@@ -18,31 +18,31 @@ final class TemporaryDirectory: Sendable {
         try? FileManager.default.removeItem(atPath: path)
     }
 
-    func file(_ name: String) -> String {
+    public func file(_ name: String) -> String {
         path + "/" + name
     }
 
-    func write(_ name: String, _ text: String) throws {
+    public func write(_ name: String, _ text: String) throws {
         try Data(text.utf8).write(to: URL(fileURLWithPath: file(name)))
     }
 
-    func read(_ name: String) throws -> String {
+    public func read(_ name: String) throws -> String {
         try String(contentsOfFile: file(name), encoding: .utf8)
     }
 
-    func mode(_ name: String) -> mode_t? {
+    public func mode(_ name: String) -> mode_t? {
         var info = stat()
         guard stat(file(name), &info) == 0 else { return nil }
         return info.st_mode & 0o777
     }
 
-    func entries() -> [String] {
+    public func entries() -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
     }
 }
 
-enum FileManagerHelper {
-    static func makeDirectory(_ path: String) throws {
+public enum FileManagerHelper {
+    public static func makeDirectory(_ path: String) throws {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 }

@@ -1,5 +1,7 @@
 import Testing
-@testable import TraktWidgetKit
+@testable import UpstreamClients
+import CurlClient
+import TestSupport
 
 @Suite struct PercentEncodingTests {
     @Test func unreservedCharactersPassThrough() {

@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 import TraktWidgetCore
-@testable import TraktWidgetKit
+@testable import UpstreamClients
+import CurlClient
+import TestSupport
 
 @Suite(.serialized) struct TMDBAPITests {
     static let shared = SharedFake()

@@ -1,7 +1,9 @@
 import FoundationEssentials
 import Testing
 import TraktWidgetCore
-@testable import TraktWidgetKit
+@testable import UpstreamClients
+import CurlClient
+import TestSupport
 
 @Suite(.serialized) struct TraktAPITests {
     static let shared = SharedFake()
