@@ -2,9 +2,6 @@ import CFastCGI
 import Logging
 import Threads
 import TraktWidgetCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// N worker threads, each accepting on the same listening socket with its own `FCGX_Request`.
 ///
@@ -45,7 +42,7 @@ public final class FastCGIServer: @unchecked Sendable {
         log.info("serving FastCGI with \(workers) workers")
 
         let signal = ShutdownSignals.wait()
-        log.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"); finishing in-flight requests")
+        log.info("received \(signal); finishing in-flight requests")
         FCGX_ShutdownPending()
         if !waitForIdle(Self.drainDeadline) {
             onShutdown()

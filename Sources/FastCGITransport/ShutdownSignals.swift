@@ -13,12 +13,12 @@ public enum ShutdownSignals {
         pthread_sigmask(SIG_BLOCK, &set, nil)
     }
 
-    /// Blocks the calling thread until SIGTERM or SIGINT arrives; returns its number.
-    public static func wait() -> Int32 {
+    /// Blocks the calling thread until SIGTERM or SIGINT arrives; returns its name.
+    public static func wait() -> String {
         var set = signals()
         var received: Int32 = 0
         while sigwait(&set, &received) != 0 {}
-        return received
+        return received == SIGTERM ? "SIGTERM" : "SIGINT"
     }
 
     private static func signals() -> sigset_t {

@@ -1,5 +1,3 @@
-import CurlClient
-
 /// The answer of `/oauth/device/code`: what the user types, where, and how to poll.
 public struct DeviceCode: Decodable, Equatable, Sendable {
     public var deviceCode: String

@@ -1,5 +1,3 @@
-import CurlClient
-
 /// One poll of `/oauth/device/token`, by Trakt's documented status codes.
 public enum DevicePollOutcome: Equatable, Sendable {
     case authorized(OAuthGrant)

@@ -1,5 +1,3 @@
-import CurlClient
-
 /// A successful answer of `/oauth/token` or `/oauth/device/token`.
 public struct OAuthGrant: Decodable, Equatable, Sendable {
     public var accessToken: String

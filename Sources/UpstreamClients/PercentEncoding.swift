@@ -1,5 +1,3 @@
-import CurlClient
-
 /// RFC 3986 percent-encoding of everything but the unreserved characters, for a value placed in a URL
 /// path segment or query: a configured username or key is escaped, never trusted into the URL.
 enum PercentEncoding {

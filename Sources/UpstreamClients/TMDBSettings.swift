@@ -1,4 +1,3 @@
-import CurlClient
 import TraktWidgetCore
 
 /// How to reach TMDB and build poster URLs. Either credential works; with neither, posters are null.

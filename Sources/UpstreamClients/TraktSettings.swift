@@ -1,5 +1,3 @@
-import CurlClient
-
 /// Everything needed to address Trakt: hosts, app credentials and the mode.
 public struct TraktSettings: Sendable {
     public var apiURL: String

@@ -50,6 +50,23 @@ import TestSupport
         #expect(try fake.requests().count == 2)
     }
 
+    /// The multi handle runs transfers side by side: with each answer held back 300 ms, two calls in one
+    /// batch take one delay, not two.
+    @Test func twoDelayedCallsOverlap() throws {
+        let fake = try Self.shared.fresh()
+        try fake.addFault(["kind": "latency", "ms": 300, "prefix": "/users/test-user/history"])
+        let api = TraktAPI(settings: fake.traktSettings())
+        let client = try fake.client()
+        let clock = ContinuousClock()
+        var results: [Result<UpstreamResponse, TransportError>] = []
+        let elapsed = clock.measure {
+            results = client.send([api.historyRequest(.movies, accessToken: nil), api.historyRequest(.episodes, accessToken: nil)])
+        }
+        #expect(results.allSatisfy { (try? $0.get().status) == 200 })
+        #expect(elapsed >= .milliseconds(300), "the latency fault did not apply")
+        #expect(elapsed < .milliseconds(500), "the two calls ran one after the other: \(elapsed)")
+    }
+
     @Test func repeatedBatchesReuseTheClient() throws {
         let fake = try Self.shared.fresh()
         let client = try fake.client()

@@ -259,4 +259,22 @@ import Glibc
         let error = #expect(throws: StoreError.self) { try store.loadLastResult() }
         #expect(error?.description.contains("SECRET") == false)
     }
+
+    #if DEBUG
+    /// A full disk or a failing fsync surfaces as the file store's own typed error, and the stored pair
+    /// is left as it was.
+    @Test(arguments: [(Syscall.write, Errno.noSpace), (.fsync, .ioError), (.rename, .readOnlyFileSystem)])
+    func aFailingWriteKeepsThePairAndSaysWhy(_ call: Syscall, _ errno: Errno) throws {
+        let directory = TemporaryDirectory()
+        let store = try FileTokenStore(directory: directory.path)
+        try store.saveTokens(Self.pair("a", generation: 1))
+        let before = try directory.read("tokens.json")
+        let error = FailureInjection.injecting([call: errno]) {
+            #expect(throws: StoreError.self) { try store.saveTokens(Self.pair("b", generation: 2)) }
+        }
+        #expect((error?.cause as? FileStoreError)?.errno == errno)
+        #expect(try directory.read("tokens.json") == before)
+        #expect(directory.entries().allSatisfy { !$0.contains(".tmp.") })
+    }
+    #endif
 }
