@@ -3,29 +3,17 @@ import SystemCalls
 import Threads
 import TokenStorage
 import TraktWidgetCore
-import UpstreamClients
 
 /// The in-process cache in front of Trakt: answers from memory, refreshes in the background one fetch
 /// at a time, and backs off when upstream fails. Requests never call upstream themselves.
+///
+/// Every decision is `RefreshScheduler`'s; this class feeds it events and carries out its actions:
+/// waking threads, fetching, writing the result to the store.
 public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
-    // Everything below `lock` is guarded by it. Requests hold it only to read a reference.
+    /// Guards `scheduler`. Rank `engineState` (`LockRank`): never held across a fetch or a store call.
     private let lock = ConditionLock(rank: .engineState)
-    private var cached: CachedResult?
-    private var refreshRequested = false
-    private var refreshing = false
-    /// Counts finished refreshes, so a waiter knows the one it joined has landed.
-    private var completedRefreshes = 0
-    private var backoff = RefreshBackoff()
-    private var lastSuccessAt: Double?
-    private var lastFailure: RefreshFailure?
-    /// The token store failed during the last refresh or the last write of its result; reported in
-    /// health under `store`, never as an upstream error.
-    private var lastStoreFailure: String?
-    private var shuttingDown = false
-    /// A refreshed result is being written to the store (after the waiting requests got it).
-    private var persisting = false
+    private var scheduler: RefreshScheduler
 
-    private let policy: CachePolicy
     private let fetcher: LastWatchedFetcher
     private let store: any TokenStore
     private let tokens: TokenManager?
@@ -38,13 +26,12 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
         policy: CachePolicy, fetcher: LastWatchedFetcher, store: any TokenStore, tokens: TokenManager?,
         clock: WallClock, coldWait: Double
     ) {
-        self.policy = policy
         self.fetcher = fetcher
         self.store = store
         self.tokens = tokens
         self.clock = clock
         self.coldWait = coldWait
-        restorePersistedResult()
+        scheduler = RefreshScheduler(policy: policy, restored: Self.restore(from: store))
     }
 
     /// Starts the background refresh thread (the FastCGI server); CGI and `last` refresh inline instead.
@@ -54,10 +41,7 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
 
     /// Wakes every waiting request (they answer 503 at once) and stops the refresh thread.
     public func shutdown() {
-        lock.withLock {
-            shuttingDown = true
-            lock.broadcast()
-        }
+        lock.withLock { _ = signal(scheduler.shutdown()) }
     }
 
     /// How long shutdown waits for that write: with the server's drain (1.5 s + 0.3 s) it stays under
@@ -67,29 +51,25 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     /// Lets a store write of the last good result that is under way finish, so a restart finds it.
     /// Bounded: an fsync, not an upstream call.
     public func waitForPersistence(timeout: Double = persistenceGrace) {
-        lock.withLock { _ = lock.wait(until: { !persisting }, timeout: timeout) }
+        lock.withLock { _ = lock.wait(until: { !scheduler.isPersisting }, timeout: timeout) }
     }
 
     // MARK: LastWatchedSource
 
     public func lastWatched() -> LastWatchedLookup {
         lock.withLock {
-            let now = clock.now()
-            switch policy.decide(now: now, cached: cached, refreshing: refreshing || refreshRequested, backoff: backoff) {
-            case .serve(let refresh):
-                if refresh { requestRefresh() }
-                return .result(cached!, maxAge: policy.maxAge(now: now, cached: cached!))
-            case .fail(let retryAfter):
-                return .failure(coldError(retryAfter: retryAfter))
-            case .waitForRefresh(let start):
-                if start { requestRefresh() }
-                let target = completedRefreshes + 1
-                let landed = lock.wait(until: { completedRefreshes >= target || shuttingDown }, timeout: coldWait)
-                if let cached {
-                    return .result(cached, maxAge: policy.maxAge(now: clock.now(), cached: cached))
-                }
-                let retryAfter = landed && !shuttingDown ? backoff.secondsUntilNextAttempt(now: clock.now()) : 1
-                return .failure(coldError(retryAfter: retryAfter))
+            var actions = signal(scheduler.request(now: clock.now()))
+            while case .waitForLanding(let ticket)? = actions.first {
+                _ = lock.wait(until: { scheduler.hasLanded(ticket) }, timeout: coldWait)
+                actions = signal(scheduler.waitEnded(ticket: ticket, now: clock.now()))
+            }
+            switch actions.first {
+            case .answer(let result, let maxAge)?:
+                return .result(result, maxAge: maxAge)
+            case .answerUnavailable(let retryAfter, let reauthRequired)?:
+                return .failure(reauthRequired ? .reauthRequired(retryAfter: retryAfter) : .upstreamUnavailable(retryAfter: retryAfter))
+            default:
+                preconditionFailure("the scheduler answers every request: \(actions)")
             }
         }
     }
@@ -100,7 +80,8 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
         let pair = tokens?.pair
         return lock.withLock {
             let now = clock.now()
-            let canServe = cached != nil || (!backoff.isFailing && tokenPhase != .reauthRequired && tokenPhase != .missing)
+            let cached = scheduler.cached
+            let canServe = cached != nil || (!scheduler.backoff.isFailing && tokenPhase != .reauthRequired && tokenPhase != .missing)
             return HealthReport(
                 canServe: canServe,
                 mode: tokens == nil ? .public : .oauth,
@@ -111,9 +92,9 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
                 storeReachable: storeReachable,
                 cacheAge: cached.map { now - $0.verifiedAt },
                 cacheStale: cached?.stale ?? false,
-                lastSuccessAt: lastSuccessAt,
-                lastErrorCode: lastFailure?.upstream?.code,
-                storeLastErrorCode: lastStoreFailure
+                lastSuccessAt: scheduler.lastSuccessAt,
+                lastErrorCode: scheduler.lastUpstreamError?.code,
+                storeLastErrorCode: scheduler.lastStoreError?.code
             )
         }
     }
@@ -124,94 +105,73 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     /// (CGI, one request per process). `force` ignores freshness and backoff (`trakt-widget last`).
     @discardableResult
     public func refreshInline(force: Bool = false) -> RefreshFailure? {
-        let due: Bool = lock.withLock {
-            if force { return true }
-            let decision = policy.decide(now: clock.now(), cached: cached, refreshing: false, backoff: backoff)
-            switch decision {
-            case .serve(let refresh): return refresh
-            case .waitForRefresh: return true
-            case .fail: return false
-            }
+        let actions: [RefreshAction] = lock.withLock {
+            scheduler.inlineRefreshDue(now: clock.now(), force: force) ? scheduler.begin() : []
         }
-        guard due else { return nil }
-        return runRefresh()
-    }
-
-    private func requestRefresh() {
-        refreshRequested = true
-        lock.broadcast()
+        guard case .fetch(let previous)? = actions.first else { return nil }
+        return refresh(from: previous)
     }
 
     private func refreshLoop() {
         while true {
-            let stop: Bool = lock.withLock {
-                lock.wait(until: { refreshRequested || shuttingDown })
-                return shuttingDown
+            let actions: [RefreshAction] = lock.withLock {
+                lock.wait(until: { scheduler.refresherHasWork })
+                return scheduler.begin()
             }
-            if stop { return }
-            runRefresh()
+            guard case .fetch(let previous)? = actions.first else { return }
+            refresh(from: previous)
         }
     }
 
     @discardableResult
-    private func runRefresh() -> RefreshFailure? {
-        let previous: CachedResult? = lock.withLock {
-            refreshRequested = false
-            refreshing = true
-            return cached
-        }
+    private func refresh(from previous: CachedResult?) -> RefreshFailure? {
         let outcome = fetcher.fetch(previous: previous)
-        let persisted: PersistedResult? = lock.withLock {
-            refreshing = false
-            completedRefreshes += 1
-            defer { lock.broadcast() }
-            let now = clock.now()
-            switch outcome {
-            case .success(let result):
-                cached = result
-                backoff.recordSuccess()
-                lastSuccessAt = now
-                lastFailure = nil
-                lastStoreFailure = nil
-            case .failure(let failure):
-                if case .store = failure { lastStoreFailure = failure.code }
-                backoff.recordFailure(now: now, retryAfter: failure.retryAfter, policy: policy)
-                lastFailure = failure
-                cached = cached?.with(stale: true)
-                log.warning("refresh failed (\(failure.code)); retrying in \(backoff.secondsUntilNextAttempt(now: now)) s")
-            }
-            persisting = cached != nil
-            return cached.map { PersistedResult($0, backoff: backoff) }
-        }
-        if let persisted {
-            var failed = false
-            do {
-                try store.saveLastResult(persisted)
-            } catch {
-                failed = true
-                log.warning("could not persist the last good result: \(error)")
-            }
-            lock.withLock {
-                if failed { lastStoreFailure = RefreshFailure.storeErrorCode }
-                persisting = false
-                lock.broadcast()
+        let now = clock.now()
+        let actions = lock.withLock { signal(scheduler.land(outcome.landing, now: now)) }
+        for action in actions {
+            switch action {
+            case .backOff(let until, let failure):
+                log.warning("refresh failed (\(failure.code)); retrying in \(max(1, Int(saturating: (until - now).rounded(.up)))) s")
+            case .persist(let result, let backoff):
+                persist(PersistedResult(result, backoff: backoff))
+            default:
+                preconditionFailure("unexpected action after a landing: \(action)")
             }
         }
         return outcome.failure
     }
 
-    private func coldError(retryAfter: Int) -> APIError {
-        lastFailure == .upstream(.reauthRequired) ? .reauthRequired(retryAfter: retryAfter) : .upstreamUnavailable(retryAfter: retryAfter)
+    private func persist(_ result: PersistedResult) {
+        var failure: RefreshError?
+        do {
+            try store.saveLastResult(result)
+        } catch {
+            failure = RefreshFailure(error).refreshError
+            log.warning("could not persist the last good result: \(error)")
+        }
+        lock.withLock { _ = signal(scheduler.persisted(failure: failure)) }
     }
 
-    private func restorePersistedResult() {
+    /// Carries out the actions that wake threads (with the lock held) and returns the rest.
+    private func signal(_ actions: [RefreshAction]) -> [RefreshAction] {
+        actions.filter { action in
+            switch action {
+            case .startRefresh, .wakeWaiters:
+                lock.broadcast()
+                return false
+            default:
+                return true
+            }
+        }
+    }
+
+    private static func restore(from store: any TokenStore) -> (result: CachedResult, backoff: RefreshBackoff)? {
         do {
-            guard let persisted = try store.loadLastResult() else { return }
-            cached = persisted.cachedResult
-            backoff = persisted.backoff
-            lastSuccessAt = persisted.verifiedAt
+            guard let persisted = try store.loadLastResult() else { return nil }
+            return (persisted.cachedResult, persisted.backoff)
         } catch {
-            log.warning("ignoring the persisted last result: \(error)")
+            Logger.shared.warning("ignoring the persisted last result: \(error)")
+            return nil
         }
     }
 }

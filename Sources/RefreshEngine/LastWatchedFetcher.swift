@@ -29,16 +29,16 @@ public final class LastWatchedFetcher: Sendable {
         self.clock = clock
     }
 
-    public func fetch(previous: CachedResult?) -> Result<CachedResult, RefreshFailure> {
+    public func fetch(previous: CachedResult?) -> FetchOutcome {
         guard tokens != nil else { return fetchHistory(previous: previous, knownActivities: nil, withActivities: false) }
         guard let previous, let known = previous.activities else {
             return fetchHistory(previous: previous, knownActivities: nil, withActivities: true)
         }
         switch authorized({ token in TraktAPI.parseLastActivities(http.send(trakt.lastActivitiesRequest(accessToken: token))) }) {
         case .failure(let failure):
-            return .failure(failure)
+            return .failed(failure)
         case .success(let activities) where activities == known:
-            return .success(reverify(previous))
+            return .complete(reverify(previous))
         case .success(let activities):
             // Changed: the marks just read are the ones the new history reflects; don't ask twice.
             return fetchHistory(previous: previous, knownActivities: activities, withActivities: false)
@@ -49,7 +49,7 @@ public final class LastWatchedFetcher: Sendable {
     /// `knownActivities` are marks already read this cycle.
     private func fetchHistory(
         previous: CachedResult?, knownActivities: TraktLastActivities?, withActivities: Bool
-    ) -> Result<CachedResult, RefreshFailure> {
+    ) -> FetchOutcome {
         typealias Batch = (
             movie: Result<TraktHistoryItem?, UpstreamFailure>,
             episode: Result<TraktHistoryItem?, UpstreamFailure>,
@@ -69,13 +69,13 @@ public final class LastWatchedFetcher: Sendable {
             if failures.contains(.unauthorized) { return .failure(.unauthorized) }
             return .success(result)
         }
-        guard case .success(let results) = batch else { return .failure(batch.failure!) }
+        guard case .success(let results) = batch else { return .failed(batch.failure!) }
 
         let movie: TraktHistoryItem?
         let episode: TraktHistoryItem?
         switch (results.movie, results.episode) {
         case (.failure(let first), .failure(let second)):
-            return .failure(.upstream(UpstreamFailure.mostSevere([first, second])))
+            return .failed(.upstream(UpstreamFailure.mostSevere([first, second])))
         case (.success(let m), .success(let e)):
             movie = m
             episode = e
@@ -97,10 +97,12 @@ public final class LastWatchedFetcher: Sendable {
         let item = newest.flatMap { WatchedItemFormatter.format($0, posterPath: posterPath, images: images) }
         let now = clock.now()
         let unchanged = previous.map { $0.item == item } ?? false
-        return .success(CachedResult(
+        let result = CachedResult(
             item: item, fetchedAt: unchanged ? previous!.fetchedAt : now, verifiedAt: now,
             poster: reference, posterResolved: resolved, activities: activities
-        ))
+        )
+        guard let missing = results.movie.failure ?? results.episode.failure else { return .complete(result) }
+        return .partial(result, .upstream(missing))
     }
 
     /// Trakt confirmed nothing changed. Only a poster TMDB failed to give last time is asked again.

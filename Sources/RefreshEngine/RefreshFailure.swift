@@ -1,4 +1,5 @@
 import TokenStorage
+import TraktWidgetCore
 import UpstreamClients
 
 /// Why a refresh failed: an upstream said no, or the token store failed while a token had to be read or
@@ -32,6 +33,15 @@ public enum RefreshFailure: Error, Equatable, Sendable {
         switch self {
         case .upstream(let failure): failure.diagnosis
         case .store(let reason): "The token store failed: \(reason)."
+        }
+    }
+
+    /// As the scheduler keeps it.
+    var refreshError: RefreshError {
+        switch self {
+        case .upstream(.reauthRequired): RefreshError(code: code, source: .reauthRequired)
+        case .upstream(let failure): RefreshError(code: code, source: .upstream, retryAfter: failure.retryAfter)
+        case .store: RefreshError(code: code, source: .store)
         }
     }
 }
