@@ -40,13 +40,7 @@ public enum ListeningSocket {
         }
         // nginx's group reads and writes it; nobody else.
         try? Syscalls.changePermissions(path, 0o660)
-        do {
-            try socket.listen(backlog: backlog)
-        } catch {
-            socket.close()
-            throw ListenError("listen \(path): \(error)")
-        }
-        return socket.rawValue
+        return try listening(socket, "listen \(path)")
     }
 
     private static func removeStaleSocket(_ path: String) throws(ListenError) {
@@ -70,11 +64,14 @@ public enum ListeningSocket {
         guard let socket = bound else {
             throw ListenError("--listen: '\(host)' is not an IPv4 address")
         }
+        return try listening(socket, "bind/listen \(host):\(port)")
+    }
+
+    private static func listening(_ socket: FileDescriptor, _ operation: String) throws(ListenError) -> Int32 {
         do {
-            try socket.listen(backlog: backlog)
+            try socket.closingOnError { () throws(Errno) in try socket.listen(backlog: backlog) }
         } catch {
-            socket.close()
-            throw ListenError("bind/listen \(host):\(port): \(error)")
+            throw ListenError("\(operation): \(error)")
         }
         return socket.rawValue
     }

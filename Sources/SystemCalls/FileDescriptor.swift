@@ -90,16 +90,7 @@ public struct FileDescriptor: Hashable, Sendable {
     public static func boundUnixSocket(_ path: String) throws(Errno) -> FileDescriptor {
         let socket = try streamSocket(AF_UNIX)
         var address = try unixAddress(path)
-        do {
-            _ = try Syscalls.valueOrErrno(.bind) {
-                withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket.rawValue, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-                }
-            }
-        } catch {
-            socket.close()
-            throw error
-        }
+        try socket.closingOnError { () throws(Errno) in try socket.call(.bind, with: &address, bind) }
         return socket
     }
 
@@ -107,12 +98,7 @@ public struct FileDescriptor: Hashable, Sendable {
     public static func unixSocketAccepts(_ path: String) -> Bool {
         guard let socket = try? streamSocket(AF_UNIX), var address = try? unixAddress(path) else { return false }
         defer { socket.close() }
-        let connected = try? Syscalls.valueOrErrno(.connect) {
-            withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket.rawValue, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
-        }
-        return connected != nil
+        return (try? socket.call(.connect, with: &address, connect)) != nil
     }
 
     /// A TCP socket bound to the IPv4 `host` (dotted quad) and `port`, with SO_REUSEADDR; nil when `host`
@@ -125,16 +111,7 @@ public struct FileDescriptor: Hashable, Sendable {
         let socket = try streamSocket(AF_INET)
         var reuse: Int32 = 1
         setsockopt(socket.rawValue, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
-        do {
-            _ = try Syscalls.valueOrErrno(.bind) {
-                withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket.rawValue, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                }
-            }
-        } catch {
-            socket.close()
-            throw error
-        }
+        try socket.closingOnError { () throws(Errno) in try socket.call(.bind, with: &address, bind) }
         return socket
     }
 
@@ -147,6 +124,28 @@ public struct FileDescriptor: Hashable, Sendable {
         var accepting: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
         return getsockopt(rawValue, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &length) == 0 && accepting == 1
+    }
+
+    /// `bind` or `connect` with a concrete socket address, as the `sockaddr` pointer C wants.
+    private func call<Address>(
+        _ syscall: Syscall, with address: inout Address,
+        _ function: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32
+    ) throws(Errno) {
+        _ = try Syscalls.valueOrErrno(syscall, descriptor: rawValue) {
+            withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { function(rawValue, $0, socklen_t(MemoryLayout<Address>.size)) }
+            }
+        }
+    }
+
+    /// Runs `body`; when it throws, this descriptor is closed first.
+    public func closingOnError(_ body: () throws(Errno) -> Void) throws(Errno) {
+        do {
+            try body()
+        } catch {
+            close()
+            throw error
+        }
     }
 
     private static func streamSocket(_ family: Int32) throws(Errno) -> FileDescriptor {

@@ -44,7 +44,7 @@ public enum Syscalls {
     }
 
     public static func changePermissions(_ path: String, _ permissions: UInt32) throws(Errno) {
-        _ = try valueOrErrno(.open) { chmod(path, mode_t(permissions)) }
+        _ = try valueOrErrno(.chmod) { chmod(path, mode_t(permissions)) }
     }
 
     /// Whether `path` exists (nil when it does not) and is a socket, without following a symlink.
