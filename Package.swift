@@ -28,7 +28,7 @@ let package = Package(
 
         // The I/O shell, one concern per target.
         .target(name: "FastCGITransport", dependencies: ["TraktWidgetCore", "CFastCGI", "SystemCalls", "Threads", "Logging"]),
-        .target(name: "CurlClient", dependencies: ["TraktWidgetCore", "CCurl", "Logging"]),
+        .target(name: "CurlClient", dependencies: ["TraktWidgetCore", "CCurl"]),
         .target(name: "UpstreamClients", dependencies: ["TraktWidgetCore", "CurlClient"]),
         .target(name: "TokenStorage", dependencies: ["TraktWidgetCore"]),
         .target(name: "FileStore", dependencies: ["TraktWidgetCore", "TokenStorage", "SystemCalls", "Threads"]),
