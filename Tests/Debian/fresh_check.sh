@@ -41,8 +41,9 @@ if ! in_root make test > "$LOGS/make-test.log" 2>&1; then
   exit 1
 fi
 test_seconds=$(($(date +%s) - started))
-swift_summary=$(grep -Eo 'Executed [0-9]+ tests?, with [0-9]+ failures?' "$LOGS/make-test.log" | tail -n1 || true)
-pytest_summary=$(grep -E '^[0-9]+ passed' "$LOGS/make-test.log" | tail -n1 || true)
+plain() { sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$LOGS/make-test.log"; }  # without colours and line erases
+swift_summary=$(plain | grep -Eo 'Test run with [0-9]+ tests? in [0-9]+ suites? passed' | tail -n1 || true)
+pytest_summary=$(plain | grep -E '^[0-9]+ passed' | tail -n1 || true)
 echo "fresh-check: make test passed in ${test_seconds} s (swift: ${swift_summary:-?}; pytest: ${pytest_summary:-?})"
 
 # `make run` in the background; the endpoint is polled until it answers or make run exits.
