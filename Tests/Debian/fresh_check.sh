@@ -52,10 +52,16 @@ if ! in_root --private-network /bin/bash -c '
     make run > /root/make-run.log 2>&1 &
     run=$!
     python3 - "$run" <<"EOF"
-import json, os, sys, time, urllib.request
+import json, sys, time, urllib.request
 run, deadline = int(sys.argv[1]), time.monotonic() + 1200
+def running():  # make is a child of the shell: once it exits it is gone or a zombie
+    try:
+        with open(f"/proc/{run}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 while time.monotonic() < deadline:
-    if os.waitpid(run, os.WNOHANG) != (0, 0):
+    if not running():
         sys.exit("make run exited before answering")
     try:
         with urllib.request.urlopen("http://127.0.0.1:8080/api/trakt/last", timeout=5) as response:
