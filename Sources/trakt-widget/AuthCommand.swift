@@ -138,7 +138,7 @@ struct AuthCommand: ParsableCommand {
         let now = Clock.system.now()
         let pair = TokenPair(
             accessToken: grant.accessToken, refreshToken: grant.refreshToken,
-            expiresAt: grant.expiresAt(receivedAt: now), rotatedAt: now, generation: 0
+            expiresAt: grant.expiresAt(requestedAt: now), rotatedAt: now, generation: 0
         )
         do {
             try store.saveTokens(pair)
@@ -149,7 +149,7 @@ struct AuthCommand: ParsableCommand {
             throw ExitCode.failure
         }
         if printTokens {
-            print("access_token:  \(grant.accessToken)\nrefresh_token: \(grant.refreshToken)")
+            print("access_token:  \(grant.accessToken ?? "(none)")\nrefresh_token: \(grant.refreshToken)")
         }
     }
 

@@ -26,6 +26,7 @@ public struct Configuration: Sendable {
         "TMDB_IMAGE_URL": "https://image.tmdb.org/t/p",
         "UPSTREAM_CONNECT_TIMEOUT": "3",
         "UPSTREAM_TIMEOUT": "8",
+        "TRAKT_OAUTH_TIMEOUT": "30",
     ]
 
     /// The values never to print or log.
@@ -55,7 +56,8 @@ public struct Configuration: Sendable {
             clientID: clientID,
             clientSecret: secret,
             redirectURI: env["TRAKT_REDIRECT_URI"]!,
-            publicUsername: nil
+            publicUsername: nil,
+            tokenTimeout: try Self.seconds(env, "TRAKT_OAUTH_TIMEOUT")
         )
 
         let posterSize = env["TMDB_POSTER_SIZE"]!

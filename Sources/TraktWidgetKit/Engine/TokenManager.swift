@@ -126,7 +126,7 @@ public final class TokenManager: Sendable {
             log.addSecret(grant.refreshToken)
             return .replace(TokenPair(
                 accessToken: grant.accessToken, refreshToken: grant.refreshToken,
-                expiresAt: grant.expiresAt(receivedAt: now), rotatedAt: now, generation: current.generation + 1
+                expiresAt: grant.expiresAt(requestedAt: now), rotatedAt: now, generation: current.generation + 1
             ))
         case .failure(.reauthRequired):
             return .rejected
