@@ -24,6 +24,9 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     static let minimumReconnectDelay = 1.0
     static let maximumReconnectDelay = 30.0
     static let connectTimeout = 3
+    /// The longest one store operation may wait on the database, connection and reconnect not included
+    /// (`connectTimeout`): with both, a refresh never waits on the database for more than 20 s.
+    static let operationDeadline = 8.0
     static let pingInterval = 2.0
 
     private let conninfo: String
@@ -201,6 +204,7 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
                 guard now >= retryAt else { return .failure(.unavailable("reconnect backoff")) }
                 do throws(PostgresError) {
                     let fresh = try PGConnection(conninfo: conninfo, connectTimeout: Self.connectTimeout)
+                    fresh.deadline = ConditionLock.monotonicNow() + Self.operationDeadline
                     try SchemaMigrations.apply(on: fresh)
                     connection = fresh
                     retryDelay = Self.minimumReconnectDelay
@@ -213,13 +217,17 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
                 }
             }
             do throws(PostgresError) {
+                connection!.deadline = ConditionLock.monotonicNow() + Self.operationDeadline
                 if needsReconcile {
                     try reconcile(connection!)
                     needsReconcile = false
                 }
                 return .success(try body(connection!))
             } catch {
-                if error.isConnectionProblem { connection = nil }
+                if error.isConnectionProblem {
+                    connection = nil
+                    retryAt = clock.now() + retryDelay
+                }
                 return .failure(error)
             }
         }
