@@ -80,8 +80,9 @@ public struct Configuration: Sendable {
             connect: try Self.seconds(env, "UPSTREAM_CONNECT_TIMEOUT"),
             total: try Self.seconds(env, "UPSTREAM_TIMEOUT")
         )
-        stateDirectory = env["STATE_DIRECTORY"].map { String($0.split(separator: ":").first ?? "") }
-            ?? env["TRAKT_WIDGET_STATE_DIR"] ?? "./var"
+        // The operator's own setting first (the env file may move it), then systemd's StateDirectory=.
+        stateDirectory = env["TRAKT_WIDGET_STATE_DIR"]
+            ?? env["STATE_DIRECTORY"].map { String($0.split(separator: ":").first ?? "") } ?? "./var"
         userAgent = env["TRAKT_WIDGET_USER_AGENT"] ?? "trakt-widget/\(Version.current)"
         databaseURL = env["DATABASE_URL"]
         bootstrapRefreshToken = refreshToken
