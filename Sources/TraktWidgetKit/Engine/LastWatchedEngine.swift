@@ -6,6 +6,8 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     // Everything below `lock` is guarded by it. Requests hold it only to read a reference.
     private let lock = ConditionLock()
     private var cached: CachedResult?
+    /// `cached` flagged stale, built once when it first outlives TTL plus grace.
+    private var staleCopy: CachedResult?
     private var refreshRequested = false
     private var refreshing = false
     /// Counts finished refreshes, so a waiter knows the one it joined has landed.
@@ -70,7 +72,7 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
             switch policy.decide(now: now, cached: cached, refreshing: refreshing || refreshRequested, backoff: backoff) {
             case .serve(let refresh):
                 if refresh { requestRefresh() }
-                return .result(cached!, maxAge: policy.maxAge(now: now, cached: cached!))
+                return .result(served(now: now), maxAge: policy.maxAge(now: now, cached: cached!))
             case .fail(let retryAfter):
                 return .failure(coldError(retryAfter: retryAfter))
             case .waitForRefresh(let start):
@@ -78,7 +80,7 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
                 let target = completedRefreshes + 1
                 let landed = lock.wait(until: { completedRefreshes >= target || shuttingDown }, timeout: coldWait)
                 if let cached {
-                    return .result(cached, maxAge: policy.maxAge(now: clock.now(), cached: cached))
+                    return .result(served(now: clock.now()), maxAge: policy.maxAge(now: clock.now(), cached: cached))
                 }
                 let retryAfter = landed && !shuttingDown ? backoff.secondsUntilNextAttempt(now: clock.now()) : 1
                 return .failure(coldError(retryAfter: retryAfter))
@@ -102,11 +104,19 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
                 storeKind: store.kind,
                 storeReachable: storeReachable,
                 cacheAge: cached.map { now - $0.verifiedAt },
-                cacheStale: cached?.stale ?? false,
+                cacheStale: cached.map { policy.isStale(now: now, cached: $0) } ?? false,
                 lastSuccessAt: lastSuccessAt,
                 lastErrorCode: lastFailure?.code
             )
         }
+    }
+
+    /// The cached result as served now: flagged stale once older than TTL plus grace. Lock held.
+    private func served(now: Double) -> CachedResult {
+        let current = cached!
+        guard policy.isStale(now: now, cached: current) else { return current }
+        if staleCopy == nil { staleCopy = current.with(stale: true) }
+        return staleCopy!
     }
 
     // MARK: Refreshing
@@ -157,13 +167,20 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
             completedRefreshes += 1
             defer { lock.broadcast() }
             let now = clock.now()
+            staleCopy = nil
             switch outcome {
-            case .success(let result):
+            case .complete(let result):
                 cached = result
                 backoff.recordSuccess()
                 lastSuccessAt = now
                 lastFailure = nil
-            case .failure(let failure):
+            case .partial(let result, let failure):
+                cached = result
+                lastSuccessAt = now
+                backoff.recordFailure(now: now, retryAfter: failure.retryAfter, policy: policy)
+                lastFailure = failure
+                log.warning("one history failed (\(failure.code)); kept its last good item; retrying in \(backoff.secondsUntilNextAttempt(now: now)) s")
+            case .failed(let failure):
                 backoff.recordFailure(now: now, retryAfter: failure.retryAfter, policy: policy)
                 lastFailure = failure
                 cached = cached?.with(stale: true)
@@ -183,7 +200,10 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
                 lock.broadcast()
             }
         }
-        return outcome.failure
+        switch outcome {
+        case .complete: return nil
+        case .partial(_, let failure), .failed(let failure): return failure
+        }
     }
 
     private func coldError(retryAfter: Int) -> APIError {

@@ -25,16 +25,16 @@ public final class LastWatchedFetcher: Sendable {
         self.clock = clock
     }
 
-    public func fetch(previous: CachedResult?) -> Result<CachedResult, UpstreamFailure> {
+    public func fetch(previous: CachedResult?) -> FetchOutcome {
         guard tokens != nil else { return fetchHistory(previous: previous, knownActivities: nil, withActivities: false) }
         guard let previous, let known = previous.activities else {
             return fetchHistory(previous: previous, knownActivities: nil, withActivities: true)
         }
         switch authorized({ token in TraktAPI.parseLastActivities(http.send(trakt.lastActivitiesRequest(accessToken: token))) }) {
         case .failure(let failure):
-            return .failure(failure)
+            return .failed(failure)
         case .success(let activities) where activities == known:
-            return .success(reverify(previous))
+            return .complete(reverify(previous))
         case .success(let activities):
             // Changed: the marks just read are the ones the new history reflects; don't ask twice.
             return fetchHistory(previous: previous, knownActivities: activities, withActivities: false)
@@ -45,7 +45,7 @@ public final class LastWatchedFetcher: Sendable {
     /// `knownActivities` are marks already read this cycle.
     private func fetchHistory(
         previous: CachedResult?, knownActivities: TraktLastActivities?, withActivities: Bool
-    ) -> Result<CachedResult, UpstreamFailure> {
+    ) -> FetchOutcome {
         typealias Batch = (
             movie: Result<TraktHistoryItem?, UpstreamFailure>,
             episode: Result<TraktHistoryItem?, UpstreamFailure>,
@@ -65,38 +65,28 @@ public final class LastWatchedFetcher: Sendable {
             if failures.contains(.unauthorized) { return .failure(.unauthorized) }
             return .success(result)
         }
-        guard case .success(let results) = batch else { return .failure(batch.failure!) }
+        guard case .success(let results) = batch else { return .failed(batch.failure!) }
 
-        let movie: TraktHistoryItem?
-        let episode: TraktHistoryItem?
-        switch (results.movie, results.episode) {
-        case (.failure(let first), .failure(let second)):
-            return .failure(UpstreamFailure.mostSevere([first, second]))
-        case (.success(let m), .success(let e)):
-            movie = m
-            episode = e
-        case (.success(let m), .failure):
-            movie = m
-            episode = nil
-        case (.failure, .success(let e)):
-            movie = nil
-            episode = e
+        let sideFailures = [results.movie.failure, results.episode.failure].compactMap { $0 }
+        guard let sides = HistorySides.merge(known: previous?.sides, movie: results.movie, episode: results.episode) else {
+            return .failed(UpstreamFailure.mostSevere(sideFailures))
         }
         // With one side missing, the marks would claim a state we did not see: drop them, so the next
         // refresh fetches history again instead of trusting a half answer.
-        let complete = results.movie.failure == nil && results.episode.failure == nil
-        let activities = complete ? (knownActivities ?? results.activities?.success) : nil
+        let activities = sideFailures.isEmpty ? (knownActivities ?? results.activities?.success) : nil
 
-        let newest = NewestItem.choose(movie: movie, episode: episode)
+        let newest = sides.newest
         let reference = newest.flatMap(WatchedItemFormatter.posterReference)
         let (posterPath, resolved) = poster(for: reference)
         let item = newest.flatMap { WatchedItemFormatter.format($0, posterPath: posterPath, images: images) }
         let now = clock.now()
         let unchanged = previous.map { $0.item == item } ?? false
-        return .success(CachedResult(
+        let result = CachedResult(
             item: item, fetchedAt: unchanged ? previous!.fetchedAt : now, verifiedAt: now,
-            poster: reference, posterResolved: resolved, activities: activities
-        ))
+            poster: reference, posterResolved: resolved, activities: activities, sides: sides
+        )
+        guard sideFailures.isEmpty else { return .partial(result, UpstreamFailure.mostSevere(sideFailures)) }
+        return .complete(result)
     }
 
     /// Trakt confirmed nothing changed. Only a poster TMDB failed to give last time is asked again.
@@ -110,7 +100,7 @@ public final class LastWatchedFetcher: Sendable {
         item.posterURL = images.posterURL(for: posterPath)
         return CachedResult(
             item: item, fetchedAt: now, verifiedAt: now, poster: reference, posterResolved: true,
-            activities: previous.activities
+            activities: previous.activities, sides: previous.sides
         )
     }
 
