@@ -89,9 +89,10 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     }
 
     public func health() -> HealthReport {
-        let storeReachable = store.isReachable()
+        let storeReachable = store.isReachable
         let tokenPhase = tokens?.phase ?? .notUsed
         let pair = tokens?.pair
+        let persisted = tokens?.persisted ?? true
         return lock.withLock {
             let now = clock.now()
             let canServe = cached != nil || (!backoff.isFailing && tokenPhase != .reauthRequired && tokenPhase != .missing)
@@ -106,7 +107,8 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
                 cacheAge: cached.map { now - $0.verifiedAt },
                 cacheStale: cached.map { policy.isStale(now: now, cached: $0) } ?? false,
                 lastSuccessAt: lastSuccessAt,
-                lastErrorCode: lastFailure?.code
+                lastErrorCode: lastFailure?.code,
+                tokenPersisted: persisted
             )
         }
     }

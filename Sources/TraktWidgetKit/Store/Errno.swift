@@ -2,9 +2,17 @@
 import Glibc
 #endif
 
-/// The text of the current `errno`, for error descriptions.
+/// The current `errno` for error descriptions: its symbolic name first (what an operator greps for:
+/// ENOSPC, EROFS, EACCES), then the OS's text.
 enum Errno {
     static var current: String {
-        String(cString: strerror(errno))
+        let code = errno
+        let text = String(cString: strerror(code))
+        return names[code].map { "\($0) (\(text))" } ?? text
     }
+
+    private static let names: [Int32: String] = [
+        ENOSPC: "ENOSPC", EROFS: "EROFS", EACCES: "EACCES", EPERM: "EPERM", EIO: "EIO", EDQUOT: "EDQUOT",
+        ENOENT: "ENOENT", EEXIST: "EEXIST",
+    ]
 }

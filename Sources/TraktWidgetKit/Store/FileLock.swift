@@ -1,33 +1,58 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// An exclusive `flock` on a lock file, so processes on one host exclude each other. The lock file is
 /// separate from the data files because those are replaced by rename, which would orphan a lock.
 ///
 /// `flock` belongs to the open file description, so it does not exclude threads sharing this descriptor;
-/// the mutex does that.
+/// the condition lock does that. Held from `acquire` to `release`, possibly across a Trakt call.
 final class FileLock: Sendable {
     private let descriptor: Int32
-    private let threads = Mutex(())
+    private let threads = ConditionLock()
+    nonisolated(unsafe) private var held = false
 
     init(path: String) throws(StoreError) {
-        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        var descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        // A read-only state directory (remounted, or owned by root after `auth` ran as root): a read
+        // descriptor locks just as well, and the pair can still be used from memory.
+        if descriptor < 0 && (errno == EROFS || errno == EACCES) { descriptor = open(path, O_RDONLY | O_CLOEXEC) }
         guard descriptor >= 0 else { throw StoreError("open lock file", Errno.current) }
+        self.descriptor = descriptor
     }
 
     deinit {
         close(descriptor)
     }
 
-    func withExclusiveLock<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
-        try threads.withLock { _ throws(StoreError) -> T in
-            while flock(descriptor, LOCK_EX) != 0 {
-                guard errno == EINTR else { throw StoreError("lock", Errno.current) }
-            }
-            defer { flock(descriptor, LOCK_UN) }
-            return try body()
+    func acquire() throws(StoreError) {
+        threads.withLock {
+            threads.wait(until: { !held })
+            held = true
         }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                let reason = Errno.current
+                threads.withLock {
+                    held = false
+                    threads.broadcast()
+                }
+                throw StoreError("lock", reason)
+            }
+        }
+    }
+
+    func release() {
+        flock(descriptor, LOCK_UN)
+        threads.withLock {
+            held = false
+            threads.broadcast()
+        }
+    }
+
+    func withExclusiveLock<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        try acquire()
+        defer { release() }
+        return try body()
     }
 }

@@ -11,8 +11,9 @@ public final class FileTokenStore: TokenStore {
     public let directory: String
     private let lock: FileLock
 
-    private var tokensPath: String { directory + "/tokens.json" }
+    var tokensPath: String { directory + "/tokens.json" }
     private var resultPath: String { directory + "/last-result.json" }
+    public var location: String { tokensPath }
 
     public init(directory: String) throws(StoreError) {
         self.directory = directory
@@ -26,31 +27,39 @@ public final class FileTokenStore: TokenStore {
         try decode(TokenRecord.self, from: tokensPath) ?? TokenRecord()
     }
 
-    public func rotate(_ decide: (TokenRecord) -> RotationDecision) throws(StoreError) -> (RotationDecision, TokenRecord) {
-        try lock.withExclusiveLock { () throws(StoreError) in
+    public func lockRotation(lastResort: Bool) throws(StoreError) -> any RotationLock {
+        try lock.acquire()
+        return FileRotationLock(store: self, lock: lock)
+    }
+
+    public func saveRotated(_ pair: TokenPair) throws(StoreError) {
+        try lock.withExclusiveLock { () throws(StoreError) in try writeIfNewer(pair) }
+    }
+
+    /// Writes `pair` unless the file already holds its generation or a newer one. Lock held.
+    func writeIfNewer(_ pair: TokenPair) throws(StoreError) {
+        let current = try? loadTokens()
+        if let stored = current?.pair, stored.generation >= pair.generation { return }
+        try encode(TokenRecord(pair: pair, everHeld: true, rejected: false), to: tokensPath)
+    }
+
+    public func markRejected(refreshToken: String) {
+        try? lock.withExclusiveLock { () throws(StoreError) in
             var record = try loadTokens()
-            let decision = decide(record)
-            switch decision {
-            case .replace(let pair):
-                record = TokenRecord(pair: pair, everHeld: true, rejected: false)
-                try encode(record, to: tokensPath)
-            case .rejected:
-                record.rejected = true
-                try encode(record, to: tokensPath)
-            case .adopt, .failed:
-                break
-            }
-            return (decision, record)
+            guard record.pair?.refreshToken == refreshToken, !record.rejected else { return }
+            record.rejected = true
+            try encode(record, to: tokensPath)
         }
     }
 
-    public func saveTokens(_ pair: TokenPair) throws(StoreError) {
+    public func saveTokens(_ pair: TokenPair) throws(StoreError) -> String? {
         try lock.withExclusiveLock { () throws(StoreError) in
-            let current = try loadTokens()
+            let current = try? loadTokens()
             var stored = pair
-            stored.generation = max(pair.generation, (current.pair?.generation ?? 0) + 1)
+            stored.generation = max(pair.generation, (current?.pair?.generation ?? 0) + 1)
             try encode(TokenRecord(pair: stored, everHeld: true, rejected: false), to: tokensPath)
         }
+        return nil
     }
 
     /// Writes `record` exactly as given (generation included), for a store that keeps this file as its
@@ -77,7 +86,7 @@ public final class FileTokenStore: TokenStore {
         try encode(result, to: resultPath)
     }
 
-    public func isReachable() -> Bool {
+    public var isReachable: Bool {
         access(directory, W_OK) == 0
     }
 
