@@ -184,13 +184,14 @@ def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
 def fill(directory: Path) -> Path:
     """Fills the file system under `directory` to the last byte."""
     filler = directory / "filler"
-    with open(filler, "wb") as handle:
-        try:
-            while True:
-                handle.write(b"\0" * 4096)
-                handle.flush()
-        except OSError:
-            pass
+    descriptor = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while True:
+            os.write(descriptor, b"\0" * 1024)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
     with pytest.raises(OSError):
         (directory / "probe").write_bytes(b"x" * 8192)
     return filler
@@ -481,9 +482,11 @@ def test_a_host_cut_off_from_the_database_does_not_rotate_then_heals(fake: FakeU
     fresh = seed_due_pair(fake, 5, 0, 7)
     a = responder({**FAST, "DATABASE_URL": pg.url, "TRAKT_REFRESH_TOKEN": None})
     pg.psql(
-        "UPDATE trakt_widget_tokens SET access_token = '{access_token}', refresh_token = '{refresh_token}', "
-        "expires_at = to_timestamp({expires_at}), updated_at = to_timestamp({updated_at}), generation = 5, "
-        "ever_held = true, rejected = false WHERE id = 1".format(**fresh)
+        "INSERT INTO trakt_widget_tokens (id, access_token, refresh_token, expires_at, updated_at, generation, "
+        "ever_held, rejected) VALUES (1, '{access_token}', '{refresh_token}', to_timestamp({expires_at}), "
+        "to_timestamp({updated_at}), 5, true, false) ON CONFLICT (id) DO UPDATE SET "
+        "access_token = excluded.access_token, refresh_token = excluded.refresh_token, "
+        "expires_at = excluded.expires_at, updated_at = excluded.updated_at, generation = 5".format(**fresh)
     )
     proxy_dir = Path(os.path.dirname(pg_server.socket_dir)) / "proxy"
     proxy_dir.mkdir(exist_ok=True)
@@ -543,8 +546,10 @@ def test_a_refresh_answer_lost_to_the_timeout_is_named(fake: FakeUpstream, respo
     the refresh path. The responder says so when it happens, and explains the invalid_grant after it."""
     fake.fault("late", prefix="/oauth/token", count=1, seconds=4)
     proc = responder({**FAST, "TRAKT_OAUTH_TIMEOUT": "2"})
-    wait_until(lambda: "may have been spent" in proc.log_text(), DEADLINE, "the lost answer to be logged")
-    wait_until(lambda: "earlier refresh answer was lost" in proc.log_text(), DEADLINE, "the invalid_grant explained")
+    wait_until(lambda: proc.request() and "may have been spent" in proc.log_text(), DEADLINE,
+               "the lost answer to be logged")
+    wait_until(lambda: proc.request() and "earlier refresh answer was lost" in proc.log_text(), DEADLINE,
+               "the invalid_grant explained")
     assert health(proc)["token"]["state"] == "reauth_required"
 
 

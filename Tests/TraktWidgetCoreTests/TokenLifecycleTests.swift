@@ -77,15 +77,17 @@ import TraktWidgetCore
     }
 
     @Test func withoutTheSharedStoreRotationIsTheLastResort() {
-        let lifecycle = TokenLifecycle(pair: Self.pair())
+        var lifecycle = TokenLifecycle(pair: Self.pair())
         let due = Self.t0 + Self.week / 2
         #expect(lifecycle.action(now: due) == .refresh(refreshToken: "refresh-1"))
-        #expect(lifecycle.isolatedAction(now: due) == .use(accessToken: "access-1"))
+        lifecycle.beginRefresh()
+        #expect(lifecycle.isolatedAccessToken(now: due) == "access-1")
         let lastHour = Self.t0 + Self.week - TokenLifecycle.isolatedRotationFloor
-        #expect(lifecycle.isolatedAction(now: lastHour) == .refresh(refreshToken: "refresh-1"))
+        #expect(lifecycle.isolatedAccessToken(now: lastHour) == nil)
+        #expect(TokenLifecycle(pair: Self.pair(lifetime: 4)).isolatedAccessToken(now: Self.t0 + 2) == nil)
         var rejected = lifecycle
         rejected.accessTokenRejected()
-        #expect(rejected.isolatedAction(now: Self.t0) == .refresh(refreshToken: "refresh-1"))
+        #expect(rejected.isolatedAccessToken(now: Self.t0) == nil)
     }
 
     @Test func unknownExpiryIsNeverDue() {

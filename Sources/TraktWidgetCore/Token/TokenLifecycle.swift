@@ -54,14 +54,14 @@ public struct TokenLifecycle: Equatable, Sendable {
         return pair.rotatedAt + lifetime * refreshAtLifetimeFraction
     }
 
-    /// What to do when the shared store cannot be reached: keep using an access token with more than
-    /// `isolatedRotationFloor` left rather than rotate a pair other hosts may be rotating.
-    public func isolatedAction(now: Double) -> TokenAction {
-        let planned = action(now: now)
-        guard case .refresh = planned, let pair, let access = pair.accessToken, !accessRejected,
+    /// The access token to keep using instead of rotating while the shared store cannot be reached:
+    /// one Trakt has not refused with more than `isolatedRotationFloor` left, since other hosts may be
+    /// rotating the same pair. Nil when rotating from the local copy is the last resort left.
+    public func isolatedAccessToken(now: Double) -> String? {
+        guard let pair, let access = pair.accessToken, !accessRejected, pair.refreshToken != rejectedRefreshToken,
               let expiresAt = pair.expiresAt, expiresAt - now > Self.isolatedRotationFloor
-        else { return planned }
-        return .use(accessToken: access)
+        else { return nil }
+        return access
     }
 
     public mutating func beginRefresh() {

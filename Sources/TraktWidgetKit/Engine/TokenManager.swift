@@ -179,7 +179,7 @@ public final class TokenManager: Sendable {
         do {
             return .success(try store.lockRotation(lastResort: false))
         } catch where error.unreachable {
-            if case .use(let token) = lifecycle.withLock({ $0.isolatedAction(now: clock.now()) }) {
+            if let token = lifecycle.withLock({ $0.isolatedAccessToken(now: clock.now()) }) {
                 logIsolation(error)
                 return .failure(.use(token))
             }

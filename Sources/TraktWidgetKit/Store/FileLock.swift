@@ -13,9 +13,10 @@ final class FileLock: Sendable {
     nonisolated(unsafe) private var held = false
 
     init(path: String) throws(StoreError) {
-        var descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        // A read-only state directory (remounted, or owned by root after `auth` ran as root): a read
-        // descriptor locks just as well, and the pair can still be used from memory.
+        // Read-only: `flock` needs no write access, and a descriptor open for writing would keep the
+        // file system from being remounted read-only. A state directory that became read-only since
+        // (remounted, or owned by root after `auth` ran as root) still opens an existing lock file.
+        var descriptor = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o600)
         if descriptor < 0 && (errno == EROFS || errno == EACCES) { descriptor = open(path, O_RDONLY | O_CLOEXEC) }
         guard descriptor >= 0 else { throw StoreError("open lock file", Errno.current) }
         self.descriptor = descriptor
