@@ -48,7 +48,7 @@ struct CheckCommand: ParsableCommand {
                 print("tmdb:    no poster for this item (TMDB has none, or TMDB failed: see the log above)")
             }
         }
-        if let tokens = runtime.tokens {
+        if let tokens = runtime.tokens, tokens.pair != nil {
             if tokens.persisted {
                 print("token:   persisted: true (\(runtime.store.location))")
             } else {

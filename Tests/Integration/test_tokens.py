@@ -605,3 +605,15 @@ def test_state_directory_precedence(fake: FakeUpstream, tmp_path: Path) -> None:
     env["TRAKT_REFRESH_TOKEN"] = fake.tokens()["refresh_token"]
     assert run_cli(["last"], env, tmp_path).returncode == 0
     assert (systemds / "tokens.json").exists()
+
+
+def test_check_shows_libpqs_own_words_for_a_missing_database(fake: FakeUpstream, pg_server: PgServer,
+                                                              tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    env = responder_env(fake.url, state, fake.tokens()["refresh_token"],
+                        {"DATABASE_URL": pg_server.url("no_such_database")})
+    result = run_cli(["check"], env, tmp_path)
+    out = result.stdout.decode()
+    assert result.returncode != 0
+    assert "NOT reachable" in out and 'database "no_such_database" does not exist' in out, out

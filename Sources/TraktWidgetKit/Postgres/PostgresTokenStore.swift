@@ -215,7 +215,8 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         } catch {
             if error.isConnectionProblem {
                 reachable.withLock { $0 = false }
-                problem.withLock { $0 = error.debugDescription }
+                // "reconnect backoff" says nothing new: keep libpq's last words.
+                if error.detail != nil { problem.withLock { $0 = error.debugDescription } }
             }
             throw error
         }
