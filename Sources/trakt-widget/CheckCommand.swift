@@ -1,6 +1,5 @@
 import ArgumentParser
 import TraktWidgetCore
-import TraktWidgetKit
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,7 +16,7 @@ struct CheckCommand: ParsableCommand {
 
         let reachable = runtime.store.isReachable
         print("store:   \(runtime.store.kind) — \(reachable ? "reachable" : "NOT reachable")")
-        if !reachable, let problem = (runtime.store as? PostgresTokenStore)?.lastProblem {
+        if !reachable, let problem = runtime.store.lastProblem {
             // libpq's own words tell a wrong password from a missing database (the password is redacted).
             print("         PostgreSQL said: \(problem)")
         }

@@ -17,12 +17,15 @@ public struct HealthReport: Equatable, Sendable {
     public var cacheAge: Double?
     public var cacheStale: Bool
     public var lastSuccessAt: Double?
+    /// The last upstream failure (Trakt, TMDB); never a store failure.
     public var lastErrorCode: String?
+    /// The last token store failure, apart from upstream ones.
+    public var storeLastErrorCode: String?
 
     public init(
         canServe: Bool, mode: Mode, tokenState: String, tokenExpiresAt: Double?, tokenRotatedAt: Double?,
         storeKind: String, storeReachable: Bool, cacheAge: Double?, cacheStale: Bool,
-        lastSuccessAt: Double?, lastErrorCode: String?, tokenPersisted: Bool = true
+        lastSuccessAt: Double?, lastErrorCode: String?, storeLastErrorCode: String? = nil, tokenPersisted: Bool = true
     ) {
         self.canServe = canServe
         self.mode = mode
@@ -36,6 +39,7 @@ public struct HealthReport: Equatable, Sendable {
         self.cacheStale = cacheStale
         self.lastSuccessAt = lastSuccessAt
         self.lastErrorCode = lastErrorCode
+        self.storeLastErrorCode = storeLastErrorCode
     }
 
     public var status: Int { canServe ? 200 : 503 }
@@ -54,6 +58,7 @@ public struct HealthReport: Equatable, Sendable {
         json.beginObject("store")
         json.string("type", storeKind)
         json.bool("reachable", storeReachable)
+        json.string("last_error_code", storeLastErrorCode)
         json.endObject()
         json.beginObject("cache")
         json.int("age_s", cacheAge.map { Int(saturating: $0) })
