@@ -50,10 +50,18 @@ public final class TokenManager: Sendable {
     /// The environment's pair is stored only into a store that was read and has never held a token.
     private func storingEnvironmentPairIfNeverHeld(_ record: TokenRecord) throws(StoreError) -> TokenRecord {
         guard !record.everHeld, let bootstrap = environmentPair.withLock({ $0 }) else { return record }
-        _ = try store.saveTokens(TokenPair(
+        let pair = TokenPair(
             accessToken: bootstrap.access, refreshToken: bootstrap.refresh, expiresAt: nil,
             rotatedAt: clock.now(), generation: 1
-        ))
+        )
+        do {
+            _ = try store.saveTokens(pair)
+        } catch {
+            // The store was read and never held a token: the environment's is the one to use, from
+            // memory until a rotated pair can be written.
+            log.error("could not store the bootstrap token from the environment (\(error)); using it from memory")
+            return TokenRecord(pair: pair, everHeld: false, rejected: false)
+        }
         let stored = try store.loadTokens()
         log.info("stored the bootstrap token from the environment (generation \(stored.pair?.generation ?? 0))")
         return stored
