@@ -282,9 +282,18 @@ def test_database_stopped_during_a_rotation(fake: FakeUpstream, responder: Start
 
 
 def postgres_pids(server: PgServer) -> list[int]:
+    """The postmaster and its children (every backend and helper), from /proc."""
     postmaster = int((server.data_dir / "postmaster.pid").read_text().splitlines()[0])
-    children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(postmaster)], capture_output=True, text=True).stdout
-    return [postmaster, *(int(pid) for pid in children.split())]
+    children = []
+    for entry in Path("/proc").iterdir():
+        try:
+            # The parent pid is the 2nd field after the parenthesised command name.
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == postmaster:
+            children.append(int(entry.name))
+    return [postmaster, *children]
 
 
 def test_database_black_holed_by_sigstop(fake: FakeUpstream, responder: StartResponder, pg: PgDatabase,
