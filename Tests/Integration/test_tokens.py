@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -25,7 +24,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from harness import FakeUpstream, PgDatabase, PgServer, Responder, responder_env, run_cli, wait_until
+from harness import FakeUpstream, PgDatabase, PgProxy, PgServer, Responder, responder_env, run_cli, wait_until
 from harness.fixtures import require_binary
 
 StartResponder = Callable[..., Responder]
@@ -418,65 +417,6 @@ def test_a_host_with_a_wrong_redirect_uri_stops_nobody(fake: FakeUpstream, respo
     assert_pair_survived(fake, lambda: db_refresh_token(pg))
 
 
-class SocketProxy:
-    """A unix-socket proxy to PostgreSQL that can stop forwarding (black hole) and resume."""
-
-    def __init__(self, target: Path, directory: Path) -> None:
-        self.target = str(target / ".s.PGSQL.5432")
-        self.directory = directory
-        self.path = str(directory / ".s.PGSQL.5432")
-        self.forwarding = threading.Event()
-        self.forwarding.set()
-        self._closing = threading.Event()
-        self._sockets: list[socket.socket] = []
-        self._server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self._server.bind(self.path)
-        os.chmod(self.path, 0o777)
-        self._server.listen(64)
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def url(self, db: str) -> str:
-        return f"postgresql:///{db}?host={self.directory}&user=postgres"
-
-    def _accept(self) -> None:
-        while not self._closing.is_set():
-            try:
-                client, _ = self._server.accept()
-            except OSError:
-                return
-            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            upstream.connect(self.target)
-            self._sockets += [client, upstream]
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
-
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while True:
-                data = source.recv(65536)
-                if not data:
-                    break
-                self.forwarding.wait()  # a black hole: bytes are held, nothing is refused
-                if self._closing.is_set():
-                    break
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (source, sink):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def close(self) -> None:
-        self._closing.set()
-        self.forwarding.set()
-        self._server.close()
-        for s in self._sockets:
-            s.close()
-
-
 def seed_due_pair(fake: FakeUpstream, generation: int, rotated_days_ago: float, expires_in_days: float) -> dict:
     live = fake.tokens()
     now = time.time()
@@ -500,7 +440,7 @@ def test_a_host_cut_off_from_the_database_does_not_rotate_then_heals(fake: FakeU
     )
     proxy_dir = Path(os.path.dirname(pg_server.socket_dir)) / "proxy"
     proxy_dir.mkdir(exist_ok=True)
-    proxy = SocketProxy(pg_server.socket_dir, proxy_dir)
+    proxy = PgProxy(pg_server.socket_dir, proxy_dir)
     b_state = tmp_path / "b-state"
     b_state.mkdir()
     due = seed_due_pair(fake, 5, 4, 3)
