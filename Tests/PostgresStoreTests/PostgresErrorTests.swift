@@ -22,3 +22,20 @@ import Testing
         #expect(!PostgresError.queryFailed(operation: "x", sqlState: "23505").isConnectionProblem)
     }
 }
+
+@Suite struct PGConnectionDefaultsTests {
+    /// Every connection is bounded; `DATABASE_URL` comes last (`dbname`, expanded), so what it sets wins.
+    @Test func boundsComeFirstAndTheURLOverridesThem() {
+        let parameters = PGConnection.defaultParameters(connectTimeout: 3)
+        let values = Dictionary(uniqueKeysWithValues: parameters)
+        #expect(values["connect_timeout"] == "3")
+        #expect(values["keepalives"] == "1")
+        #expect(values["tcp_user_timeout"] == "10000")
+        for setting in ["statement_timeout=5000", "lock_timeout=5000", "idle_in_transaction_session_timeout=15000"] {
+            #expect(values["options"]?.contains("-c \(setting)") == true, "\(setting)")
+        }
+        #expect(!parameters.map(\.0).contains("dbname"))
+        // Bounded below the 20 s a refresh may wait: connecting, then one operation.
+        #expect(Double(PGConnectionSlot.connectTimeout) + PGConnectionSlot.operationDeadline < 20)
+    }
+}
