@@ -211,6 +211,8 @@ def configure(container: Container, fake: FakeUpstream, cert_dir: Path) -> None:
                       .replace(f"/etc/letsencrypt/live/{SITE}/fullchain.pem", "/etc/ssl/trakt-widget/cert.pem")
                       .replace(f"/etc/letsencrypt/live/{SITE}/privkey.pem", "/etc/ssl/trakt-widget/key.pem"))
     shutil.copytree(cert_dir, container.root / "etc/ssl/trakt-widget")
+    origins = container.root / "etc/nginx/trakt-widget/trakt-widget-origins.conf"
+    origins.write_text(origins.read_text() + '"https://portfolio.example.net" $http_origin;\n')
     container.sh("ln -s /etc/nginx/trakt-widget/trakt-widget-server.conf /etc/nginx/sites-enabled/trakt-widget")
     container.write("/etc/nginx/sites-enabled/trakt-widget-load", LOAD_SITE)
     # Stricter than shipped: a syscall outside SystemCallFilter= kills the service (SIGSYS) instead of
@@ -416,7 +418,8 @@ def service_checks(check: Check, container: Container, fake: FakeUpstream, deb: 
         return f"state directory 0700, owned by the service's user (uid {service_uid}); {out.stdout.strip().splitlines()[-1]}"
 
     def reinstall() -> str:
-        edited = ["/etc/trakt-widget/env", "/etc/nginx/trakt-widget/trakt-widget-server.conf"]
+        edited = ["/etc/trakt-widget/env", "/etc/nginx/trakt-widget/trakt-widget-server.conf",
+                  "/etc/nginx/trakt-widget/trakt-widget-origins.conf"]
         before = {path: sha256(container, path) for path in edited}
         with LoadLoops(load_url, 2) as load:
             load.wait_for(100)
@@ -425,9 +428,10 @@ def service_checks(check: Check, container: Container, fake: FakeUpstream, deb: 
             load.wait_for(load.total + 100)
             new_pid = container.show(service, "MainPID")
         assert old_pid != "0" and new_pid not in ("0", old_pid), f"service not restarted: {old_pid} -> {new_pid}"
-        assert all(sha256(container, path) == digest for path, digest in before.items()), "an edited conffile changed"
+        changed = [path for path, digest in before.items() if sha256(container, path) != digest]
+        assert not changed, f"edited conffiles replaced: {changed}"
         assert not load.errors, f"{len(load.errors)} of {load.total} failed: {load.errors[:8]}"
-        return f"edited env and server files kept, service restarted behind the socket; " \
+        return f"edited env, server and origins files kept, service restarted behind the socket; " \
                f"{load.total} requests during the reinstall, 0 errors"
 
     def no_kills() -> str:
