@@ -15,6 +15,9 @@ let package = Package(
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // glibc's GNU extensions (thread names, accept4, pipe2), which the Glibc module does not export.
+        .systemLibrary(name: "CLinux"),
 
         // The pure core: models, contract encoding, selection, token and cache policy. No I/O.
         .target(name: "TraktWidgetCore"),
@@ -22,7 +25,7 @@ let package = Package(
         // The I/O shell: FastCGI transport, libcurl clients, token stores, the refresh engine.
         .target(
             name: "TraktWidgetKit",
-            dependencies: ["TraktWidgetCore", "CFastCGI", "CCurl", "CLibPQ"]
+            dependencies: ["TraktWidgetCore", "CFastCGI", "CCurl", "CLibPQ", "CSystemd", "CLinux"]
         ),
 
         .executableTarget(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TraktWidgetKit
+import TraktWidgetCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,16 +27,18 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
-        // Before any thread exists, so every thread inherits the mask (see ShutdownSignals).
-        ShutdownSignals.block()
         let environment = Startup.environment()
         let runtime = try Startup.runtime(try Startup.configuration(environment))
 
         if listen == nil, CGIResponder.isCGI(environment: environment) {
+            // One request and no threads: SIGTERM keeps its default action and ends the process at
+            // once, which is what a CGI server that gives up on us expects.
             runtime.engine.refreshInline()
             CGIResponder.write(runtime.handler.respond(to: CGIResponder.request(from: environment)))
             return
         }
+        // Before any thread exists, so every thread inherits the mask (see ShutdownSignals).
+        ShutdownSignals.block()
 
         let descriptor: Int32
         do {
@@ -51,17 +54,50 @@ struct ServeCommand: ParsableCommand {
             throw ExitCode.failure
         }
 
-        runtime.engine.startRefreshThread()
+        let freezeFile = environment["TRAKT_WIDGET_DEBUG_FREEZE_FILE"]
+        if let freezeFile {
+            Logger.shared.warning("debug: the refresh thread freezes once \(freezeFile) exists (TRAKT_WIDGET_DEBUG_FREEZE_FILE)")
+        }
+        runtime.engine.startRefreshThread(freezeWhenExists: freezeFile)
+        let notifier = ServiceNotifier(environment: environment)
         let server = FastCGIServer(
             listening: descriptor, workers: workers, handler: runtime.handler,
-            onShutdown: { runtime.engine.shutdown() }
+            onShutdown: { runtime.engine.shutdown() },
+            events: { event in
+                switch event {
+                case .ready: notifier.send("READY=1\nSTATUS=serving")
+                case .stopping: notifier.send("STOPPING=1\nSTATUS=stopping: finishing in-flight requests")
+                case .drained: break
+                }
+            }
         )
+        PosixThread.spawn(name: "tw-signals") {
+            let signal = ShutdownSignals.wait()
+            Logger.shared.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT")")
+            server.requestShutdown()
+        }
+        Heartbeat(
+            notifier: notifier, limits: runtime.livenessLimits,
+            liveness: {
+                let activity = server.activity()
+                return Liveness(
+                    dispatcherBeat: activity.dispatcherBeat, oldestRequestSince: activity.oldestBusySince,
+                    refresh: runtime.engine.activity
+                )
+            },
+            health: { runtime.engine.health(probingStore: false) }
+        ).start(clock: .system)
+
         let status = server.run()
-        runtime.engine.waitForPersistence()
+        if !runtime.engine.stopRefreshThread() {
+            Logger.shared.info("the refresh thread is still in an upstream call; exiting without it")
+        }
         if case .unix(let path) = listen.flatMap({ try? ListenAddress(parsing: $0) }) {
             // Our own socket file; a systemd-owned one is never unlinked.
             unlink(path)
         }
-        Glibc.exit(status)
+        // _exit, not exit: atexit handlers (OpenSSL, libcurl) must not run while the refresh thread may
+        // still be inside them. Log lines are written unbuffered, so nothing is lost.
+        _exit(status)
     }
 }

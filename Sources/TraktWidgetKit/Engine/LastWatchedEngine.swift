@@ -1,4 +1,7 @@
 import TraktWidgetCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The in-process cache in front of Trakt: answers from memory, refreshes in the background one fetch
 /// at a time, and backs off when upstream fails. Requests never call upstream themselves.
@@ -14,8 +17,7 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     private var lastSuccessAt: Double?
     private var lastFailure: UpstreamFailure?
     private var shuttingDown = false
-    /// A refreshed result is being written to the store (after the waiting requests got it).
-    private var persisting = false
+    private var refreshActivity = RefreshActivity.stopped
 
     private let policy: CachePolicy
     private let fetcher: LastWatchedFetcher
@@ -39,12 +41,29 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
         restorePersistedResult()
     }
 
+    /// The idle refresh thread beats this often (seconds), so the watchdog can tell waiting from wedged.
+    public static let beatInterval = 1.0
+    /// How long shutdown waits for the refresh thread to return: a store write of the last good result
+    /// finishes, so a restart finds it, but an upstream call in flight is abandoned. With the server's
+    /// drain (1.5 s + 0.3 s) it stays within the 2 s promised on SIGTERM.
+    public static let joinGrace = 0.2
+
     /// Starts the background refresh thread (the FastCGI server); CGI and `last` refresh inline instead.
-    public func startRefreshThread() {
-        PosixThread.spawn(name: "tw-refresh") { [self] in refreshLoop() }
+    ///
+    /// `freezeWhenExists` is a debugging aid for the watchdog (TRAKT_WIDGET_DEBUG_FREEZE_FILE): once that
+    /// file exists, the thread stops beating forever, as a thread wedged in a call would.
+    public func startRefreshThread(freezeWhenExists freezeFile: String? = nil) {
+        lock.withLock { refreshActivity = .waiting(lastBeat: ConditionLock.monotonicNow()) }
+        PosixThread.spawn(name: "tw-refresh") { [self] in
+            refreshLoop(freezeFile: freezeFile)
+            lock.withLock {
+                refreshActivity = .stopped
+                lock.broadcast()
+            }
+        }
     }
 
-    /// Wakes every waiting request (they answer 503 at once) and stops the refresh thread.
+    /// Wakes every waiting request (they answer 503 at once) and tells the refresh thread to stop.
     public func shutdown() {
         lock.withLock {
             shuttingDown = true
@@ -52,14 +71,17 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
         }
     }
 
-    /// How long shutdown waits for that write: with the server's drain (1.5 s + 0.3 s) it stays under
-    /// the 2 s promised on SIGTERM.
-    public static let persistenceGrace = 0.15
+    /// `shutdown()`, then waits up to `timeout` for the refresh thread to return. False when it is still
+    /// inside an upstream call.
+    @discardableResult
+    public func stopRefreshThread(timeout: Double = joinGrace) -> Bool {
+        shutdown()
+        return lock.withLock { lock.wait(until: { refreshActivity == .stopped }, timeout: timeout) }
+    }
 
-    /// Lets a store write of the last good result that is under way finish, so a restart finds it.
-    /// Bounded: an fsync, not an upstream call.
-    public func waitForPersistence(timeout: Double = persistenceGrace) {
-        lock.withLock { _ = lock.wait(until: { !persisting }, timeout: timeout) }
+    /// What the refresh thread is doing, for the watchdog.
+    public var activity: RefreshActivity {
+        lock.withLock { refreshActivity }
     }
 
     // MARK: LastWatchedSource
@@ -87,7 +109,13 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     }
 
     public func health() -> HealthReport {
-        let storeReachable = store.isReachable()
+        health(probingStore: true)
+    }
+
+    /// `probingStore: false` skips the store's reachability check (a database round trip), for the
+    /// watchdog's status line, which must never wait on the network.
+    public func health(probingStore: Bool) -> HealthReport {
+        let storeReachable = probingStore ? store.isReachable() : true
         let tokenPhase = tokens?.phase ?? .notUsed
         let pair = tokens?.pair
         return lock.withLock {
@@ -133,14 +161,24 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
         lock.broadcast()
     }
 
-    private func refreshLoop() {
+    private func refreshLoop(freezeFile: String?) {
         while true {
             let stop: Bool = lock.withLock {
-                lock.wait(until: { refreshRequested || shuttingDown })
+                while !(refreshRequested || shuttingDown) {
+                    _ = lock.wait(until: { refreshRequested || shuttingDown }, timeout: Self.beatInterval)
+                    if let freezeFile, access(freezeFile, F_OK) == 0 { return false }
+                    refreshActivity = .waiting(lastBeat: ConditionLock.monotonicNow())
+                }
                 return shuttingDown
             }
             if stop { return }
+            if let freezeFile, access(freezeFile, F_OK) == 0 {
+                log.warning("refresh thread frozen on purpose (\(freezeFile) exists)")
+                while true { pause() }
+            }
+            lock.withLock { refreshActivity = .fetching(since: ConditionLock.monotonicNow()) }
             runRefresh()
+            lock.withLock { refreshActivity = .waiting(lastBeat: ConditionLock.monotonicNow()) }
         }
     }
 
@@ -169,7 +207,6 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
                 cached = cached?.with(stale: true)
                 log.warning("refresh failed (\(failure.code)); retrying in \(backoff.secondsUntilNextAttempt(now: now)) s")
             }
-            persisting = cached != nil
             return cached.map { PersistedResult($0, backoff: backoff) }
         }
         if let persisted {
@@ -177,10 +214,6 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
                 try store.saveLastResult(persisted)
             } catch {
                 log.warning("could not persist the last good result: \(error)")
-            }
-            lock.withLock {
-                persisting = false
-                lock.broadcast()
             }
         }
         return outcome.failure

@@ -9,6 +9,8 @@ public final class Runtime: Sendable {
     public let engine: LastWatchedEngine
     public let handler: RequestHandler
     public let mode: HealthReport.Mode
+    /// How long the watchdog lets each part of the service go quiet before it stops vouching for it.
+    public let livenessLimits: Liveness.Limits
 
     public init(configuration: Configuration, clock: Clock = .system) throws {
         self.configuration = configuration
@@ -50,9 +52,13 @@ public final class Runtime: Sendable {
         )
         let policy = CachePolicy(ttl: configuration.cacheTTL)
         // A cold request waits at most for a token refresh, the history round and the TMDB round.
+        let coldWait = configuration.timeouts.total * 3 + 1
         engine = LastWatchedEngine(
-            policy: policy, fetcher: fetcher, store: store, tokens: tokens, clock: clock,
-            coldWait: configuration.timeouts.total * 3 + 1
+            policy: policy, fetcher: fetcher, store: store, tokens: tokens, clock: clock, coldWait: coldWait
+        )
+        // Beats come every second; a request may wait for one fetch and then for a slow reader.
+        livenessLimits = Liveness.Limits(
+            beat: 5, request: coldWait + Double(FastCGIServer.connectionIOTimeout) * 2, fetch: coldWait + 5
         )
         handler = RequestHandler(source: engine, ttl: Int(configuration.cacheTTL))
     }
