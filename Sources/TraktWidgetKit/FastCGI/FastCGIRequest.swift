@@ -39,14 +39,29 @@ final class FastCGIRequest {
         request.pointee.keepConnection != 0
     }
 
-    /// Ends the request. When `keep` holds and the connection is healthy, returns its descriptor
-    /// (now the caller's); otherwise libfcgi closes it and returns nil.
+    /// Ends the request. When `keep` holds and the connection is healthy, returns its descriptor (now
+    /// the caller's) for the next request; otherwise closes it and returns nil.
+    ///
+    /// The close is a plain `close()`, not libfcgi's: libfcgi half-closes and then waits up to 2 s for
+    /// the peer to hang up, holding the worker. `discardInput()` has read everything the peer sent, so
+    /// nothing unread can turn the close into a reset.
     func finish(keep: Bool) -> Int32? {
-        request.pointee.keepConnection = keep ? 1 : 0
+        request.pointee.keepConnection = 1
         FCGX_Finish_r(request)
         let descriptor = request.pointee.ipcFd
         request.pointee.ipcFd = -1
-        return descriptor >= 0 ? descriptor : nil
+        guard descriptor >= 0 else { return nil }
+        if keep { return descriptor }
+        close(descriptor)
+        return nil
+    }
+
+    /// Reads the rest of the request body up to its end record (a GET has only the end record). The
+    /// handler never needs a body, and a kept connection must start the next request on a record
+    /// boundary.
+    func discardInput() {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        while FCGX_GetStr(&buffer, Int32(buffer.count), request.pointee.in) == Int32(buffer.count) {}
     }
 
     /// Copies the request out of libfcgi's buffers, which the next accept frees.

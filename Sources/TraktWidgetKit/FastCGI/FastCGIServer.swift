@@ -164,6 +164,7 @@ public final class FastCGIServer: @unchecked Sendable {
             var kept: Int32?
             if request.begin(on: connection) {
                 let response = handler.respond(to: request.read())
+                request.discardInput()
                 let written = request.write(response)
                 if !written {
                     log.debug("client went away before the response was written")
