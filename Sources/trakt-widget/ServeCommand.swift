@@ -62,21 +62,14 @@ struct ServeCommand: ParsableCommand {
         let notifier = ServiceNotifier(environment: environment)
         let server = FastCGIServer(
             listening: descriptor, workers: workers, handler: runtime.handler,
-            onShutdown: { runtime.engine.shutdown() },
-            events: { event in
-                switch event {
-                case .ready: notifier.send("READY=1\nSTATUS=serving")
-                case .stopping: notifier.send("STOPPING=1\nSTATUS=stopping: finishing in-flight requests")
-                case .drained: break
-                }
-            }
+            onShutdown: { runtime.engine.shutdown() }
         )
         PosixThread.spawn(name: "tw-signals") {
             let signal = ShutdownSignals.wait()
             Logger.shared.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT")")
             server.requestShutdown()
         }
-        Heartbeat(
+        let heartbeat = Heartbeat(
             notifier: notifier, limits: runtime.livenessLimits,
             liveness: {
                 let activity = server.activity()
@@ -86,9 +79,19 @@ struct ServeCommand: ParsableCommand {
                 )
             },
             health: { runtime.engine.health(probingStore: false) }
-        ).start(clock: .system)
+        )
 
-        let status = server.run()
+        let status = server.run { event in
+            switch event {
+            case .ready:
+                notifier.send("READY=1\nSTATUS=serving")
+                heartbeat.start(clock: .system)
+            case .stopping:
+                notifier.send("STOPPING=1\nSTATUS=stopping: finishing in-flight requests")
+            case .drained:
+                break
+            }
+        }
         if !runtime.engine.stopRefreshThread() {
             Logger.shared.info("the refresh thread is still in an upstream call; exiting without it")
         }

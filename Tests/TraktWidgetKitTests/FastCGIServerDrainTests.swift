@@ -46,16 +46,15 @@ final class FastCGIServerDrainTests: XCTestCase {
         let stopping = DispatchSemaphore(value: 0)
         let server = FastCGIServer(
             listening: listener, workers: 2, handler: RequestHandler(source: source, ttl: 60),
-            onShutdown: { steps.withLock { $0.append(.onShutdown) } },
-            events: { event in
+            onShutdown: { steps.withLock { $0.append(.onShutdown) } }
+        )
+        let finished = DispatchSemaphore(value: 0)
+        PosixThread.spawn(name: "test-dispatcher") {
+            _ = server.run { event in
                 steps.withLock { $0.append(.server(event)) }
                 if event == .ready { ready.signal() }
                 if event == .stopping { stopping.signal() }
             }
-        )
-        let finished = DispatchSemaphore(value: 0)
-        PosixThread.spawn(name: "test-dispatcher") {
-            _ = server.run()
             steps.withLock { $0.append(.returned) }
             finished.signal()
         }
@@ -99,15 +98,14 @@ final class FastCGIServerDrainTests: XCTestCase {
             onShutdown: {
                 steps.withLock { $0.append(.onShutdown) }
                 source.gate.signal()
-            },
-            events: { event in
-                steps.withLock { $0.append(.server(event)) }
-                if event == .ready { ready.signal() }
             }
         )
         let finished = DispatchSemaphore(value: 0)
         PosixThread.spawn(name: "test-dispatcher") {
-            _ = server.run()
+            _ = server.run { event in
+                steps.withLock { $0.append(.server(event)) }
+                if event == .ready { ready.signal() }
+            }
             finished.signal()
         }
         XCTAssertEqual(ready.wait(timeout: .now() + 10), .success)

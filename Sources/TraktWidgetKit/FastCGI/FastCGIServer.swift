@@ -33,7 +33,6 @@ public final class FastCGIServer: @unchecked Sendable {
     private let workers: Int
     private let handler: RequestHandler
     private let onShutdown: @Sendable () -> Void
-    private let events: @Sendable (ServerEvent) -> Void
     private let wakeup = Wakeup()
     private let stopRequested = Atomic<Bool>(false)
     private let connections: ConnectionQueue
@@ -43,13 +42,12 @@ public final class FastCGIServer: @unchecked Sendable {
 
     public init(
         listening descriptor: Int32, workers: Int, handler: RequestHandler,
-        onShutdown: @escaping @Sendable () -> Void, events: @escaping @Sendable (ServerEvent) -> Void = { _ in }
+        onShutdown: @escaping @Sendable () -> Void
     ) {
         listener = descriptor
         self.workers = workers
         self.handler = handler
         self.onShutdown = onShutdown
-        self.events = events
         connections = ConnectionQueue(workers: workers, wakeup: wakeup)
     }
 
@@ -65,8 +63,9 @@ public final class FastCGIServer: @unchecked Sendable {
         (beat.withLock { $0 }, connections.oldestBusySince())
     }
 
-    /// Serves until `requestShutdown`, drains, and returns the exit status.
-    public func run() -> Int32 {
+    /// Serves until `requestShutdown`, drains, and returns the exit status. `events` hears of each
+    /// phase on the calling thread.
+    public func run(events: (ServerEvent) -> Void = { _ in }) -> Int32 {
         guard FCGX_Init() == 0 else {
             log.error("FCGX_Init failed")
             return 1
