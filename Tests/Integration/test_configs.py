@@ -844,6 +844,11 @@ def test_service_contract():
     assert all(len(c) == 2 and not c[1].startswith("/") for c in creds), creds
     stop = unit_values(SERVICE, "TimeoutStopSec")
     assert len(stop) == 1 and 2 < int(stop[0].rstrip("s")) <= 30     # the app drains within 2 s
+    # READY=1/WATCHDOG=1 come from the app (test_lifecycle.py); the watchdog must outlast the app's
+    # 5 s heartbeat tolerance plus one ping interval (WatchdogSec/2).
+    assert unit_values(SERVICE, "Type") == ["notify"]
+    watchdog = unit_values(SERVICE, "WatchdogSec")
+    assert len(watchdog) == 1 and 10 < int(watchdog[0].rstrip("s")) <= 60
     assert unit_values(SOCKET_UNIT, "SocketGroup") == ["www-data"]
     assert unit_values(SOCKET_UNIT, "SocketMode") == ["0660"]
 
