@@ -524,7 +524,9 @@ def test_health_is_never_cached(e2e: Callable[..., E2E]) -> None:
         assert body["cache"]["age_s"] is None, body   # nothing fetched yet
         assert cache_status(r) == "", r.headers
         assert r.headers.get_all("Cache-Control") == ["no-store"]
-    # Both calls reached the responder.
+    # Both calls reached the responder. nginx writes its log line after the client has the response.
+    poll(lambda: len([line for line in stack.upstream_log() if line.uri == HEALTH]) >= 2, DEADLINE,
+         "both health requests in nginx's log")
     health_lines = [line for line in stack.upstream_log() if line.uri == HEALTH]
     assert len(health_lines) == 2 and all(line.reached_responder and line.upstream_status == "200"
                                           for line in health_lines), health_lines
@@ -533,3 +535,17 @@ def test_health_is_never_cached(e2e: Callable[..., E2E]) -> None:
     after = stack.get(HEALTH)
     assert after.status == 200 and after.json()["cache"]["age_s"] is not None, after.body
     assert cache_status(after) == ""
+
+
+@pytest.mark.parametrize("variant", ["//api/trakt/last", "/api//trakt/last", "/api/trakt/./last"])
+def test_unnormalised_paths_behave_like_the_plain_path(variant: str, e2e: Callable[..., E2E]) -> None:
+    """nginx normalises the path for the location and the cache key; the responder gets the same
+    normalised path, so a doubled slash is the same resource, cached or not."""
+    stack = e2e()
+    health = stack.get(variant.replace("last", "health"))
+    assert health.status == 200 and health.json()["ok"] is True, (health.status, health.body)
+    first = stack.get(variant)
+    assert_last_ok(first) and cache_status(first) == "MISS"
+    plain = stack.get(LAST)
+    assert cache_status(plain) == "HIT" and plain.body == first.body
+    assert stack.get(variant).body == first.body
