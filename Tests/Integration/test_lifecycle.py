@@ -4,126 +4,27 @@ the watchdog over a fake NOTIFY_SOCKET, thread names, journald priorities, and S
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
-import resource
 import signal
-import socket
-import struct
 import subprocess
-import sys
-import tempfile
 import threading
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
 
-import rawfcgi
-from conftest import require_binary
-from e2etools import http_request, socket_activate_path
-from fakeclient import FakeUpstream
-from nginxconf import Nginx
-from responderproc import Responder, responder_env
-from waiting import stop_process, wait_until
+from harness import FakeUpstream, LoadLoops, Nginx, NotifySocket, Responder, burst, http_request, responder_env, wait_until
+from harness.fastcgi import connect, fcgi_request, read_response, request_bytes
+from harness.fixtures import require_binary
 
-HOLDER = Path(__file__).with_name("socketholder.py")
 HEALTH = "/api/trakt/health"
-
-
-def kept_request() -> bytes:
-    """A GET whose FCGI_BEGIN_REQUEST sets FCGI_KEEP_CONN, as nginx's fastcgi_keep_conn and Apache's
-    enablereuse do: the connection stays open for the next request."""
-    begin = rawfcgi.record(rawfcgi.BEGIN_REQUEST, struct.pack("!HB5x", rawfcgi.RESPONDER, 1))
-    return begin + rawfcgi.request_bytes(path=HEALTH)[len(begin):]
-
-
-# --- restarts with the socket held, as systemd holds it ------------------------------------------------
-
-
-class HeldResponder:
-    """systemd-socket-activate binds the socket; socketholder.py keeps it across responder restarts."""
-
-    def __init__(self, env: dict[str, str], workdir: Path, workers: int) -> None:
-        self.sock_dir = Path(tempfile.mkdtemp(prefix="twh", dir="/tmp"))
-        self.sock = str(self.sock_dir / "fcgi.sock")
-        self.pidfile = workdir / "responder.pid"
-        self.log = workdir / "holder.log"
-        activate = socket_activate_path()
-        if activate is None:
-            pytest.fail("systemd-socket-activate is missing (package systemd)")
-        setenv = [arg for name in sorted(env) for arg in ("-E", name)]
-        argv = [activate, "-l", self.sock, *setenv, sys.executable, str(HOLDER), str(self.pidfile),
-                str(require_binary()), "serve", "--workers", str(workers)]
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(argv, env=env, cwd=workdir, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-        wait_until(lambda: os.path.exists(self.sock), 10, f"socket {self.sock}")
-
-    def responder_pid(self) -> int | None:
-        try:
-            return int(self.pidfile.read_text())
-        except (FileNotFoundError, ValueError):
-            return None
-
-    def restart(self) -> None:
-        """SIGTERM to the responder, then a new one on the same socket; returns once it runs."""
-        old = self.responder_pid()
-        self.proc.send_signal(signal.SIGHUP)
-        wait_until(lambda: self.responder_pid() not in (None, old), 15, "the restarted responder")
-
-    def exits(self) -> list[int]:
-        return [int(code) for code in re.findall(r"^exit \d+ (-?\d+)", self.log.read_text(), re.M)]
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def close(self) -> None:
-        stop_process(self.proc, 10)
-        subprocess.run(["rm", "-rf", str(self.sock_dir)], check=False)
-
-
-class LoadLoops:
-    """`count` threads sending GET /api/trakt/health through nginx back to back; every answer that is
-    not a 200, and every connection error, is a failure."""
-
-    def __init__(self, base_url: str, count: int) -> None:
-        self.base_url = base_url
-        self.statuses: Counter[int] = Counter()
-        self.errors: list[str] = []
-        self.lock = threading.Lock()
-        self.stopping = threading.Event()
-        self.threads = [threading.Thread(target=self.loop, daemon=True) for _ in range(count)]
-
-    def loop(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                status = http_request(self.base_url, HEALTH, source="127.0.0.1", timeout=30).status
-                with self.lock:
-                    self.statuses[status] += 1
-            except Exception as err:  # noqa: BLE001 - every kind of failure counts
-                with self.lock:
-                    self.errors.append(repr(err))
-
-    def ok(self) -> int:
-        with self.lock:
-            return self.statuses[200]
-
-    def __enter__(self) -> "LoadLoops":
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stopping.set()
-        for thread in self.threads:
-            thread.join(40)
 
 
 @pytest.fixture
 def env_for(fake: FakeUpstream, tmp_path: Path) -> Callable[..., dict[str, str]]:
+    """The responder's environment, for tests that run the binary themselves."""
     def make(**overrides: Any) -> dict[str, str]:
         state = tmp_path / "state"
         state.mkdir(exist_ok=True)
@@ -132,52 +33,28 @@ def env_for(fake: FakeUpstream, tmp_path: Path) -> Callable[..., dict[str, str]]
     return make
 
 
-@pytest.fixture
-def held(env_for: Callable[..., dict[str, str]], tmp_path: Path) -> Iterator[Callable[..., HeldResponder]]:
-    started: list[HeldResponder] = []
-
-    def start(workers: int = 2) -> HeldResponder:
-        holder = HeldResponder(env_for(), tmp_path, workers)
-        started.append(holder)
-        return holder
-
-    yield start
-    for holder in started:
-        holder.close()
+# --- restarts with the socket held, as systemd holds it ------------------------------------------------
 
 
-@pytest.fixture
-def load_nginx(tmp_path: Path) -> Iterator[Callable[..., Nginx]]:
-    """nginx with the shipped files and no rate limit (every load request comes from one address)."""
-    started: list[Nginx] = []
-
-    def start(sock: str, cls: type[Nginx] = Nginx) -> Nginx:
-        server = cls(tmp_path / f"nginx{len(started)}", sock, rate_limit=False)
-        started.append(server)
-        return server.start()
-
-    yield start
-    for server in started:
-        server.stop()
-
-
-def test_restarts_under_load_answer_every_request(held: Callable[..., HeldResponder],
-                                                   load_nginx: Callable[..., Nginx]) -> None:
-    holder = held(workers=2)
-    nginx = load_nginx(holder.sock)
-    assert http_request(nginx.base_url, HEALTH).status == 200  # activates the socket
+def test_restarts_under_load_answer_every_request(responder: Callable[..., Responder],
+                                                   nginx: Callable[..., Nginx]) -> None:
+    """What `systemctl restart` does under load, with the socket held across restarts as systemd holds
+    it: every request in flight or queued meanwhile is answered."""
+    proc = responder(workers=2, via="held-socket")
+    server = nginx(proc.sock, rate_limit=False)
+    assert http_request(server.base_url + HEALTH).status == 200  # activates the socket
     restarts = 8
-    with LoadLoops(nginx.base_url, 4) as load:
+    with LoadLoops(server.base_url, HEALTH, 4) as load:
         for _ in range(restarts):
-            served = load.ok()
-            wait_until(lambda: load.ok() >= served + 40, 30, "requests served between restarts")
-            holder.restart()
-        served = load.ok()
-        wait_until(lambda: load.ok() >= served + 40, 30, "requests served after the last restart")
+            served = load.answered()
+            wait_until(lambda: load.answered() >= served + 40, 30, "requests served between restarts")
+            proc.restart()
+        served = load.answered()
+        wait_until(lambda: load.answered() >= served + 40, 30, "requests served after the last restart")
     assert load.errors == [], load.errors[:5]
     assert set(load.statuses) == {200}, load.statuses
     assert sum(load.statuses.values()) > restarts * 40
-    assert holder.exits() == [0] * restarts, holder.text()
+    assert proc.exits() == [0] * restarts, proc.log_text()
 
 
 # --- kept-alive FastCGI connections ------------------------------------------------------------------
@@ -187,33 +64,22 @@ def test_idle_kept_connections_cost_no_worker(responder: Callable[..., Responder
     proc = responder(workers=2)
     kept = []
     for _ in range(6):
-        sock = rawfcgi.connect(proc.sock, timeout=5)
-        sock.sendall(kept_request())
-        assert rawfcgi.read_response(sock).status == 200
+        sock = connect(proc.sock, timeout=5)
+        sock.sendall(request_bytes(path=HEALTH, keep_conn=True))
+        assert read_response(sock).status == 200
         kept.append(sock)
     try:
         # Six idle kept connections, two workers: a new client is still answered at once.
         started = time.monotonic()
-        assert rawfcgi.request(proc.sock, path=HEALTH, timeout=3).status == 200
+        assert fcgi_request(proc.sock, path=HEALTH, timeout=3).status == 200
         assert time.monotonic() - started < 1.0
         # And every kept connection still works for its next request.
         for sock in kept:
-            sock.sendall(kept_request())
-            assert rawfcgi.read_response(sock).status == 200
+            sock.sendall(request_bytes(path=HEALTH, keep_conn=True))
+            assert read_response(sock).status == 200
     finally:
         for sock in kept:
             sock.close()
-
-
-class KeepConnNginx(Nginx):
-    """The shipped config plus upstream keepalive and `fastcgi_keep_conn on`."""
-
-    def write_config(self, port: int) -> None:
-        super().write_config(port)
-        http_conf = self.prefix / "conf" / "trakt-widget-http.test.conf"
-        text, hits = re.subn(r"(?m)^(upstream trakt_widget_fcgi \{)", r"\1\n    keepalive 32;", http_conf.read_text())
-        assert hits == 1, "nginx/trakt-widget-http.conf changed shape: no `upstream trakt_widget_fcgi {`"
-        http_conf.write_text(text + "\nfastcgi_keep_conn on;\n")
 
 
 def held_connections(sock: str) -> int:
@@ -223,12 +89,12 @@ def held_connections(sock: str) -> int:
 
 
 def test_nginx_keep_conn_with_more_idle_connections_than_workers(responder: Callable[..., Responder],
-                                                                 load_nginx: Callable[..., Nginx]) -> None:
+                                                                 nginx: Callable[..., Nginx]) -> None:
     proc = responder(workers=2)
-    nginx = load_nginx(proc.sock, KeepConnNginx)
+    server = nginx(proc.sock, rate_limit=False, keep_conn=True)
     # Twelve at once make nginx open more upstream connections than there are workers, and keep them.
     results: list[int] = []
-    threads = [threading.Thread(target=lambda: results.append(http_request(nginx.base_url, HEALTH, timeout=40).status))
+    threads = [threading.Thread(target=lambda: results.append(http_request(server.base_url + HEALTH, timeout=40).status))
                for _ in range(12)]
     for thread in threads:
         thread.start()
@@ -237,8 +103,8 @@ def test_nginx_keep_conn_with_more_idle_connections_than_workers(responder: Call
     assert results == [200] * 12
     assert held_connections(proc.sock) > 2, "nginx did not keep more connections than there are workers"
     started = time.monotonic()
-    assert rawfcgi.request(proc.sock, path=HEALTH, timeout=3).status == 200
-    assert http_request(nginx.base_url, HEALTH, timeout=3).status == 200
+    assert fcgi_request(proc.sock, path=HEALTH, timeout=3).status == 200
+    assert http_request(server.base_url + HEALTH, timeout=3).status == 200
     assert time.monotonic() - started < 1.5
 
 
@@ -256,88 +122,21 @@ def test_listen_queue_is_the_system_maximum(responder: Callable[..., Responder])
     assert [int(line.split()[3]) for line in out.splitlines()] == [somaxconn()], out
 
 
-class WideNginx(Nginx):
-    """Room for a thousand clients and their upstream connections."""
-
-    def write_config(self, port: int) -> None:
-        super().write_config(port)
-        text = self.conf_path.read_text().replace("worker_connections 256;", "worker_connections 4096;")
-        self.conf_path.write_text("worker_rlimit_nofile 8192;\n" + text)
-
-
-async def burst(port: int, count: int) -> Counter[str]:
-    async def one() -> str:
-        try:
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(f"GET {HEALTH} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
-            await writer.drain()
-            status = (await asyncio.wait_for(reader.readline(), 60)).split()[1].decode()
-            writer.close()
-            return status
-        except Exception as err:  # noqa: BLE001
-            return type(err).__name__
-
-    return Counter(await asyncio.gather(*(one() for _ in range(count))))
-
-
 def test_a_burst_of_1000_connections_through_nginx_gets_no_502(responder: Callable[..., Responder],
-                                                               load_nginx: Callable[..., Nginx]) -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)), hard))
+                                                               nginx: Callable[..., Nginx]) -> None:
     proc = responder(via="listen")
-    nginx = load_nginx(proc.sock, WideNginx)
-    statuses = asyncio.run(burst(nginx.port, 1000))
-    assert statuses == Counter({"200": 1000}), statuses
+    server = nginx(proc.sock, rate_limit=False, worker_connections=4096)
+    statuses = burst(server.port, HEALTH, 1000)
+    assert statuses == {"200": 1000}, statuses
 
 
 # --- readiness, status and watchdog over sd_notify ----------------------------------------------------
 
 
-class NotifySocket:
-    """A datagram socket standing in for systemd's $NOTIFY_SOCKET; collects every notification."""
-
-    def __init__(self) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="twn", dir="/tmp"))
-        self.path = str(self.dir / "notify.sock")
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(self.path)
-        self.sock.settimeout(0.2)
-        self.messages: list[tuple[float, str]] = []
-        self.lock = threading.Lock()
-        self.closed = threading.Event()
-        self.thread = threading.Thread(target=self.receive, daemon=True)
-        self.thread.start()
-
-    def receive(self) -> None:
-        while not self.closed.is_set():
-            try:
-                data = self.sock.recv(4096)
-            except (socket.timeout, OSError):
-                continue
-            with self.lock:
-                self.messages.append((time.monotonic(), data.decode()))
-
-    def received(self, since: float = 0.0) -> list[str]:
-        with self.lock:
-            return [text for at, text in self.messages if at >= since]
-
-    def wait_for(self, pattern: str, timeout: float, since: float = 0.0) -> str:
-        def found() -> str | None:
-            return next((m for m in self.received(since) if re.search(pattern, m, re.M)), None)
-        return wait_until(found, timeout, f"a notification matching {pattern!r}")
-
-    def close(self) -> None:
-        self.closed.set()
-        self.thread.join(2)
-        self.sock.close()
-        subprocess.run(["rm", "-rf", str(self.dir)], check=False)
-
-
 @pytest.fixture
 def notify() -> Iterator[NotifySocket]:
-    server = NotifySocket()
-    yield server
-    server.close()
+    with NotifySocket() as server:
+        yield server
 
 
 def test_watchdog_pings_stop_when_the_refresh_thread_is_wedged(responder: Callable[..., Responder],

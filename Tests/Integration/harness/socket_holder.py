@@ -1,6 +1,7 @@
 """Plays PID 1's part in restart tests, without systemd.
 
-Run as `systemd-socket-activate -l SOCK -E ... python3 socketholder.py PIDFILE BIN serve ...`: the
+Run as `systemd-socket-activate -l SOCK -E ... python3 socket_holder.py PIDFILE BIN serve ...` (the
+harness's `Responder(via="held-socket")` does): the
 activator binds SOCK and, on the first connection, execs this script with the listener on fd 3. It holds
 that socket for as long as it runs, exactly as systemd does for a socket unit, and runs the responder on
 it (LISTEN_FDS=1, LISTEN_PID=the responder's pid). SIGHUP restarts the responder (SIGTERM, wait, start

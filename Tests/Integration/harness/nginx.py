@@ -12,11 +12,13 @@ import os
 import re
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
-from waiting import free_tcp_port, stop_process, tcp_port_accepts, wait_until
+from .poll import wait_until
+from .process import free_tcp_port, stop_process, tcp_port_accepts
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 NGINX_DIR = REPO / "nginx"
 SHIPPED_HTTP = NGINX_DIR / "trakt-widget-http.conf"
 SHIPPED_LOCATIONS = NGINX_DIR / "trakt-widget-locations.conf"
@@ -43,7 +45,7 @@ def adapt_http_conf(shipped: str, cache_dir: Path, sock: str, origins_file: Path
     if (cache_hits, sock_hits, origin_hits) != (1, 1, 1):
         raise NginxError(
             f"{SHIPPED_HTTP} changed shape: expected one fastcgi_cache_path, one 'server unix:' and one "
-            f"origins include, found {cache_hits}, {sock_hits}, {origin_hits}; update Tests/Integration/nginxconf.py"
+            f"origins include, found {cache_hits}, {sock_hits}, {origin_hits}; update Tests/Integration/harness/nginx.py"
         )
     return text
 
@@ -61,14 +63,28 @@ def without_rate_limit(http_conf: str) -> str:
     return text
 
 
+def with_keep_conn(http_conf: str) -> str:
+    """The http file with kept-alive FastCGI connections: an upstream keepalive pool and
+    `fastcgi_keep_conn on` (http level, so every location inherits it)."""
+    text, hits = re.subn(r"(?m)^(upstream trakt_widget_fcgi \{)", r"\1\n    keepalive 32;", http_conf)
+    if hits != 1:
+        raise NginxError("nginx/trakt-widget-http.conf changed shape: expected one "
+                         "`upstream trakt_widget_fcgi {`; update with_keep_conn()")
+    return text + "\nfastcgi_keep_conn on;\n"
+
+
 class Nginx:
     def __init__(self, prefix: Path, fcgi_sock: str, *, origins: tuple[str, ...] = TEST_ORIGINS,
                  web_root: Path = WEB_ROOT, extra_http: str = "", extra_server: str = "",
-                 rate_limit: bool = True) -> None:
+                 rate_limit: bool = True, keep_conn: bool = False, worker_connections: int = 256) -> None:
         """`rate_limit=False` is for load generators (bench, soak) whose connections all come from one
-        address; every other test keeps the shipped limit."""
+        address; every other test keeps the shipped limit. `keep_conn=True` adds upstream keepalive and
+        `fastcgi_keep_conn on`, which the shipped config leaves out. `worker_connections` counts client
+        and upstream connections together."""
         self.prefix = prefix
         self.rate_limit = rate_limit
+        self.keep_conn = keep_conn
+        self.worker_connections = worker_connections
         self.fcgi_sock = fcgi_sock
         self.origins = origins
         self.web_root = web_root
@@ -102,6 +118,8 @@ class Nginx:
         http_conf = adapt_http_conf(SHIPPED_HTTP.read_text(), self.cache_dir, self.fcgi_sock, origins_file)
         if not self.rate_limit:
             http_conf = without_rate_limit(http_conf)
+        if self.keep_conn:
+            http_conf = with_keep_conn(http_conf)
         (conf_dir / "trakt-widget-http.test.conf").write_text(http_conf)
 
         temp_paths = "\n".join(f"    {d}_temp_path tmp/{d};" for d in ("fastcgi", "proxy", "uwsgi", "scgi"))
@@ -109,11 +127,12 @@ class Nginx:
         user = "user root root;\n" if os.geteuid() == 0 else ""
         self.conf_path.write_text(f"""\
 {user}worker_processes 1;
+worker_rlimit_nofile {2 * self.worker_connections + 64};
 daemon off;
 master_process on;
 pid logs/nginx.pid;
 error_log logs/error.log info;
-events {{ worker_connections 256; }}
+events {{ worker_connections {self.worker_connections}; }}
 http {{
     include {SYSTEM_CONF_DIR / "mime.types"};
     default_type application/octet-stream;
@@ -164,6 +183,12 @@ http {{
                     raise
         raise NginxError(f"nginx could not bind a free port in {attempts} attempts")
 
+    def __enter__(self) -> "Nginx":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def stop(self, timeout: float = 10.0) -> int:
         """Fast shutdown (TERM). A graceful QUIT would wait for idle keep-alive and browser
         pre-connections, up to client_header_timeout."""
@@ -179,3 +204,38 @@ http {{
 
     def access_log_text(self) -> str:
         return self.access_log.read_text(errors="replace") if self.access_log.exists() else ""
+
+    def upstream_log(self) -> list["UpstreamLine"]:
+        """The lines UPSTREAM_LOG_HTTP writes (empty unless this server was started with it)."""
+        path = self.prefix / "logs" / UPSTREAM_LOG_NAME
+        if not path.exists():
+            return []
+        fields = (raw.split("\t") for raw in path.read_text(errors="replace").splitlines())
+        return [UpstreamLine(*line) for line in fields if len(line) == 6]
+
+
+# --- what nginx did with each request ----------------------------------------------------------------
+
+UPSTREAM_LOG_NAME = "upstream.log"
+# An `extra_http` snippet: one line per request AND per subrequest (background cache updates are
+# subrequests) with the upstream status, the cache status and the upstream address, so a test can see
+# whether and how nginx talked to the responder.
+UPSTREAM_LOG_HTTP = f"""
+    log_format trakt_test_upstream '$request_method\\t$uri\\t$status\\t$upstream_status\\t$upstream_cache_status\\t$upstream_addr';
+    log_subrequest on;
+    access_log logs/{UPSTREAM_LOG_NAME} trakt_test_upstream;
+"""
+
+
+@dataclass(frozen=True)
+class UpstreamLine:
+    method: str
+    uri: str
+    status: str
+    upstream_status: str   # "-" when nginx did not contact the responder
+    cache: str             # HIT, MISS, STALE, UPDATING, EXPIRED, REVALIDATED or "-"
+    upstream_addr: str     # "unix:/path" or "-"
+
+    @property
+    def reached_responder(self) -> bool:
+        return self.upstream_addr.startswith("unix:")
