@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from harness import FakeUpstream, LoadLoops, Nginx, NotifySocket, Responder, burst, http_request, responder_env, wait_until
+from harness.apache import Apache
 from harness.fastcgi import connect, fcgi_request, read_response, request_bytes
 from harness.fixtures import require_binary
 
@@ -106,6 +107,30 @@ def test_nginx_keep_conn_with_more_idle_connections_than_workers(responder: Call
     assert fcgi_request(proc.sock, path=HEALTH, timeout=3).status == 200
     assert http_request(server.base_url + HEALTH, timeout=3).status == 200
     assert time.monotonic() - started < 1.5
+
+
+def test_apache_enablereuse_with_more_idle_connections_than_workers(responder: Callable[..., Responder],
+                                                                    tmp_path: Path) -> None:
+    """Apache's pooled connections (mod_proxy_fcgi enablereuse=on) stay open and idle after their
+    requests; they must not hold the responder's workers."""
+    proc = responder(workers=2)
+    # httpd's children run as nobody.
+    os.chmod(os.path.dirname(proc.sock), 0o755)
+    os.chmod(proc.sock, 0o666)
+    with Apache(tmp_path / "apache", proc.sock) as apache:
+        results: list[int] = []
+        threads = [threading.Thread(target=lambda: results.append(http_request(apache.base_url + HEALTH, timeout=40).status))
+                   for _ in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert results == [200] * 12, apache.error_log_text()
+        assert held_connections(proc.sock) > 2, "apache did not keep more connections than there are workers"
+        started = time.monotonic()
+        assert fcgi_request(proc.sock, path=HEALTH, timeout=3).status == 200
+        assert http_request(apache.base_url + HEALTH, timeout=3).status == 200
+        assert time.monotonic() - started < 1.5
 
 
 # --- the listen queue ---------------------------------------------------------------------------------
