@@ -117,13 +117,16 @@ class BenchNginx(Nginx):
 
     - no rate limit (`harness.nginx.without_rate_limit`), so 20k req/s from one address are not throttled;
     - worker_connections 4096 (the harness's 256 is too few for the 500-request stampede);
+    - optionally kept-alive FastCGI connections (the harness's keep_conn: upstream keepalive and
+      `fastcgi_keep_conn on`) for A';
     - access_log off (identical for every configuration; disk logging is not what is measured);
     - optionally a bench locations file in place of the shipped one (A, B, C, E); D keeps the shipped one.
     """
 
     def __init__(self, prefix: Path, fcgi_sock: str, *, locations: Path | None = None,
-                 web_root: Path | None = None, extra_http: str = "") -> None:
-        kwargs: dict[str, Any] = {"extra_http": extra_http, "rate_limit": False}
+                 web_root: Path | None = None, extra_http: str = "", keep_conn: bool = False) -> None:
+        kwargs: dict[str, Any] = {"extra_http": extra_http, "rate_limit": False, "worker_connections": 4096,
+                                  "keep_conn": keep_conn}
         if web_root is not None:
             kwargs["web_root"] = web_root
         super().__init__(prefix, fcgi_sock, **kwargs)
@@ -132,7 +135,6 @@ class BenchNginx(Nginx):
     def write_config(self, port: int) -> None:
         super().write_config(port)
         conf = self.conf_path.read_text()
-        conf = _replace_once(conf, "worker_connections 256;", "worker_connections 4096;")
         conf = _replace_once(conf, "access_log logs/access.log;", "access_log off;")
         if self.locations is not None:
             conf = _replace_once(conf, f"include {SHIPPED_LOCATIONS};", f"include {self.locations};")
@@ -412,14 +414,15 @@ class Bench:
         return proc
 
     def nginx(self, name: str, sock: str, locations_text: str | None = None,
-              web_root: Path | None = None, extra_http: str = "") -> BenchNginx:
+              web_root: Path | None = None, extra_http: str = "", keep_conn: bool = False) -> BenchNginx:
         prefix = self.work / name
         locations = None
         if locations_text is not None:
             prefix.mkdir(parents=True, exist_ok=True)
             locations = prefix / "bench-locations.conf"
             locations.write_text(locations_text)
-        server = BenchNginx(prefix, sock, locations=locations, web_root=web_root, extra_http=extra_http)
+        server = BenchNginx(prefix, sock, locations=locations, web_root=web_root, extra_http=extra_http,
+                            keep_conn=keep_conn)
         self.cleanups.append(server.stop)
         server.start()
         return server
@@ -477,6 +480,7 @@ class Bench:
         wait_until(lambda: tcp_port_accepts("127.0.0.1", node_port), 10, "node")
 
         nginx_a = self.nginx("nginx-a", responder.sock, locations_variant("fastcgi"))
+        nginx_ak = self.nginx("nginx-ak", responder.sock, locations_variant("fastcgi"), keep_conn=True)
         nginx_b = self.nginx("nginx-b", floor.sock, locations_variant("fastcgi"))
         nginx_c = self.nginx("nginx-c", responder.sock, locations_variant("proxy", node_port))
         nginx_ck = self.nginx("nginx-ck", responder.sock, locations_variant("proxy-keepalive", node_port),
@@ -485,7 +489,7 @@ class Bench:
         nginx_e = self.nginx("nginx-e", responder.sock, locations_variant("static"), web_root=static_root)
 
         # Same bytes everywhere; D must be a cache HIT.
-        for name, server in (("A", nginx_a), ("B", nginx_b), ("C", nginx_c), ("C'", nginx_ck), ("D", nginx_d),
+        for name, server in (("A", nginx_a), ("A'", nginx_ak), ("B", nginx_b), ("C", nginx_c), ("C'", nginx_ck), ("D", nginx_d),
                              ("E", nginx_e)):
             for _ in range(20):
                 reply = http_request(server.base_url + PATH_LAST)
@@ -502,6 +506,8 @@ class Bench:
         targets = [
             Target("A50", "A  nginx → trakt-widget (no nginx cache)", nginx_a.base_url + PATH_LAST, 50, pid_of(responder), nginx_a),
             Target("A1", "A  nginx → trakt-widget (no nginx cache)", nginx_a.base_url + PATH_LAST, 1, pid_of(responder), nginx_a),
+            Target("AK50", "A' nginx → trakt-widget, kept-alive FastCGI connections (info)", nginx_ak.base_url + PATH_LAST,
+                   50, pid_of(responder), nginx_ak),
             Target("B50", "B  nginx → floor.c libfcgi (same bytes)", nginx_b.base_url + PATH_LAST, 50, pid_of(floor), nginx_b),
             Target("B1", "B  nginx → floor.c libfcgi (same bytes)", nginx_b.base_url + PATH_LAST, 1, pid_of(floor), nginx_b),
             Target("C50", "C  nginx → Node.js http (proxy_pass)", nginx_c.base_url + PATH_LAST, 50, lambda: node.pid, nginx_c),
@@ -946,12 +952,15 @@ def build_report(bench: Bench, env: dict[str, str], meta: dict[str, Any]) -> tup
         return f" (per run {min(pairs):.2f}–{max(pairs):.2f})" if len(pairs) > 1 else ""
 
     a_b, a_c, d_e = ratio("A50", "B50"), ratio("A50", "C50"), ratio("D50", "E50")
-    a_b1, a_ck = ratio("A1", "B1"), ratio("A50", "CK50")
+    a_b1, a_ck, ak_b = ratio("A1", "B1"), ratio("A50", "CK50"), ratio("AK50", "B50")
     if a_b is not None:
         goals.append(f"| A/B: responder vs the libfcgi floor (c=50) | ≥ {GOAL_A_OVER_B} | {a_b:.3f}{spread('A50', 'B50')} "
                      f"| {verdict(a_b >= GOAL_A_OVER_B)} |")
     if a_b1 is not None:
         goals.append(f"| A/B at c=1 (information) | — | {a_b1:.3f}{spread('A1', 'B1')} | — |")
+    if ak_b is not None:
+        goals.append(f"| A'/B: responder over kept-alive FastCGI connections vs the floor without (information) | — "
+                     f"| {ak_b:.3f}{spread('AK50', 'B50')} | — |")
     if a_c is not None:
         goals.append(f"| A/C: responder vs Node.js http (c=50) | ≥ {GOAL_A_OVER_C} | {a_c:.3f}{spread('A50', 'C50')} "
                      f"| {verdict(a_c >= GOAL_A_OVER_C)} |")
@@ -1029,7 +1038,10 @@ def render_markdown(bench: Bench, env: dict[str, str], meta: dict[str, Any], thr
   very same {r.get('body_bytes', '?')}-byte body (fetched once from the running responder and reused):
   - **A** nginx → trakt-widget, answered from the responder's in-memory cache; nginx's `fastcgi_cache` is off,
     so every request crosses FastCGI. The location is the shipped one minus its `fastcgi_cache*` lines.
-  - **B** nginx → `Tests/Bench/floor.c`: ~40 lines of C on libfcgi, {WORKERS} threads in `FCGX_Accept_r` like ours,
+  - **A'** the same over kept-alive FastCGI connections (upstream `keepalive` + `fastcgi_keep_conn on`, which the
+    responder's poll() dispatcher makes safe; docs/lifecycle.md). Information: the shipped config does not use it.
+  - **B** nginx → `Tests/Bench/floor.c`: ~40 lines of C on libfcgi, {WORKERS} threads each in `FCGX_Accept_r`
+    (ours: a poll() dispatcher hands accepted connections to {WORKERS} workers), one connection per request,
     writing the responder's captured response (same headers, same body). It is the floor of the FastCGI path:
     the responder cannot be cheaper than it, so **A/B** says how much of the FastCGI budget our code adds.
   - **C** nginx → Node.js `http` (`Tests/Bench/node_server.js`) with `proxy_pass`, the stack the original widget

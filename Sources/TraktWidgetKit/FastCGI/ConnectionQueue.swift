@@ -39,7 +39,8 @@ final class ConnectionQueue: @unchecked Sendable {
     func enqueue(_ connection: Int32) {
         lock.withLock {
             pending.append(connection)
-            lock.broadcast()
+            // One connection, one worker: waking every idle worker would cost each a context switch.
+            lock.signal()
         }
     }
 

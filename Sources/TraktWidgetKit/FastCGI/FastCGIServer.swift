@@ -117,7 +117,8 @@ public final class FastCGIServer: @unchecked Sendable {
         beat.withLock { $0 = ConditionLock.monotonicNow() }
         guard ready > 0 else { return }
         if polled[0].revents != 0 { wakeup.drain() }
-        if polled[1].revents != 0 { acceptUpTo(slots) }
+        // A shutdown that arrived with this wakeup wins over the listener: nothing is accepted after it.
+        if polled[1].revents != 0 && !stopRequested.load(ordering: .sequentiallyConsistent) { acceptUpTo(slots) }
         // A readable idle connection carries a request, or EOF; either way a worker reads it.
         var stillIdle: [Int32] = []
         for (descriptor, entry) in zip(idle, polled.dropFirst(2)) {
