@@ -768,14 +768,14 @@ def test_plain_http_on_tls_port_redirects(tls):
                          f"https://{SERVER_NAME}/widget/trakt-widget.js")
 
 
-@pytest.mark.parametrize("path,method,allow", [
-    ("/api/trakt/last", "TRACE", "GET, HEAD, OPTIONS"), ("//api/trakt/health", "TRACE", "GET, HEAD, OPTIONS"),
-    ("/", "TRACE", "GET, HEAD"), ("/", "POST", "GET, HEAD"), ("/widget/trakt-widget.js", "POST", "GET, HEAD"),
+@pytest.mark.parametrize("path,method", [
+    ("/api/trakt/last", "TRACE"), ("//api/trakt/health", "TRACE"), ("/", "TRACE"), ("/", "POST"),
+    ("/widget/trakt-widget.js", "POST"),
 ])
-def test_nginx_405_names_the_allowed_methods(plain, path, method, allow):
+def test_nginx_405_names_the_allowed_methods(plain, path, method):
     r = request(plain, path, method=method)
     assert_json_error(r, 405, "METHOD_NOT_ALLOWED")
-    assert r.headers.get_all("Allow") == [allow]
+    assert r.headers.get_all("Allow") == ["GET, HEAD"]     # as the responder's own 405s say
 
 
 # --------------------------------------------------------------------------------------------
