@@ -1,9 +1,11 @@
 import ArgumentParser
-import TraktWidgetKit
+import FastCGITransport
+import Logging
+import RefreshEngine
+import ServiceManager
+import SystemCalls
+import Threads
 import TraktWidgetCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -65,12 +67,15 @@ struct ServeCommand: ParsableCommand {
             onShutdown: { runtime.engine.shutdown() }
         )
         PosixThread.spawn(name: "tw-signals") {
-            let signal = ShutdownSignals.wait()
-            Logger.shared.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT")")
+            Logger.shared.info("received \(ShutdownSignals.wait())")
             server.requestShutdown()
         }
+        // Beats come every second; a request may wait for one fetch and then for a slow reader.
+        let limits = Liveness.Limits(
+            beat: 5, request: runtime.coldWait + Double(FastCGIServer.connectionIOTimeout) * 2, fetch: runtime.coldWait + 5
+        )
         let heartbeat = Heartbeat(
-            notifier: notifier, limits: runtime.livenessLimits,
+            notifier: notifier, limits: limits,
             liveness: {
                 let activity = server.activity()
                 return Liveness(
@@ -97,10 +102,10 @@ struct ServeCommand: ParsableCommand {
         }
         if case .unix(let path) = listen.flatMap({ try? ListenAddress(parsing: $0) }) {
             // Our own socket file; a systemd-owned one is never unlinked.
-            unlink(path)
+            try? Syscalls.unlink(path)
         }
         // _exit, not exit: atexit handlers (OpenSSL, libcurl) must not run while the refresh thread may
         // still be inside them. Log lines are written unbuffered, so nothing is lost.
-        _exit(status)
+        Syscalls.exitImmediately(status)
     }
 }

@@ -15,12 +15,15 @@ public struct HealthReport: Equatable, Sendable {
     public var cacheAge: Double?
     public var cacheStale: Bool
     public var lastSuccessAt: Double?
+    /// The last upstream failure (Trakt, TMDB); never a store failure.
     public var lastErrorCode: String?
+    /// The last token store failure, apart from upstream ones.
+    public var storeLastErrorCode: String?
 
     public init(
         canServe: Bool, mode: Mode, tokenState: String, tokenExpiresAt: Double?, tokenRotatedAt: Double?,
         storeKind: String, storeReachable: Bool, cacheAge: Double?, cacheStale: Bool,
-        lastSuccessAt: Double?, lastErrorCode: String?
+        lastSuccessAt: Double?, lastErrorCode: String?, storeLastErrorCode: String? = nil
     ) {
         self.canServe = canServe
         self.mode = mode
@@ -33,6 +36,7 @@ public struct HealthReport: Equatable, Sendable {
         self.cacheStale = cacheStale
         self.lastSuccessAt = lastSuccessAt
         self.lastErrorCode = lastErrorCode
+        self.storeLastErrorCode = storeLastErrorCode
     }
 
     public var status: Int { canServe ? 200 : 503 }
@@ -50,6 +54,7 @@ public struct HealthReport: Equatable, Sendable {
         json.beginObject("store")
         json.string("type", storeKind)
         json.bool("reachable", storeReachable)
+        json.string("last_error_code", storeLastErrorCode)
         json.endObject()
         json.beginObject("cache")
         json.int("age_s", cacheAge.map { Int(saturating: $0) })
