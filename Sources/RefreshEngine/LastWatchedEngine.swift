@@ -103,15 +103,10 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     }
 
     public func health() -> HealthReport {
-        health(probingStore: true)
-    }
-
-    /// `probingStore: false` skips the store's reachability check (a database round trip), for the
-    /// watchdog's status line, which must never wait on the network.
-    public func health(probingStore: Bool) -> HealthReport {
-        let storeReachable = probingStore ? store.isReachable() : true
+        let storeReachable = store.isReachable
         let tokenPhase = tokens?.phase ?? .notUsed
         let pair = tokens?.pair
+        let persisted = tokens?.persisted ?? true
         return lock.withLock {
             let now = clock.now()
             let cached = scheduler.cached
@@ -125,10 +120,11 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
                 storeKind: store.kind,
                 storeReachable: storeReachable,
                 cacheAge: cached.map { now - $0.verifiedAt },
-                cacheStale: cached?.stale ?? false,
+                cacheStale: cached.map { scheduler.policy.isStale(now: now, cached: $0) } ?? false,
                 lastSuccessAt: scheduler.lastSuccessAt,
                 lastErrorCode: scheduler.lastUpstreamError?.code,
-                storeLastErrorCode: scheduler.lastStoreError?.code
+                storeLastErrorCode: scheduler.lastStoreError?.code,
+                tokenPersisted: persisted
             )
         }
     }

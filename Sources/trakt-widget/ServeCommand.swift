@@ -83,7 +83,7 @@ struct ServeCommand: ParsableCommand {
                     refresh: runtime.engine.activity
                 )
             },
-            health: { runtime.engine.health(probingStore: false) }
+            health: { runtime.engine.health() }
         )
 
         let status = server.run { event in
