@@ -30,17 +30,21 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let environment = Startup.environment()
+        let isCGI = listen == nil && CGIResponder.isCGI(environment: environment)
+        if !isCGI {
+            // Before any thread exists (the runtime may start one, e.g. PostgreSQL's writer), so every
+            // thread inherits the mask and SIGTERM reaches only `tw-signals` (see ShutdownSignals).
+            ShutdownSignals.block()
+        }
         let runtime = try Startup.runtime(try Startup.configuration(environment))
 
-        if listen == nil, CGIResponder.isCGI(environment: environment) {
-            // One request and no threads: SIGTERM keeps its default action and ends the process at
-            // once, which is what a CGI server that gives up on us expects.
+        if isCGI {
+            // One request: SIGTERM keeps its default action and ends the process at once, whichever
+            // thread it lands on, which is what a CGI server that gives up on us expects.
             runtime.engine.refreshInline()
             CGIResponder.write(runtime.handler.respond(to: CGIResponder.request(from: environment)))
             return
         }
-        // Before any thread exists, so every thread inherits the mask (see ShutdownSignals).
-        ShutdownSignals.block()
 
         let descriptor: Int32
         do {
