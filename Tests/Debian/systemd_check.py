@@ -293,7 +293,10 @@ def service_checks(check: Check, container: Container, fake: FakeUpstream, deb: 
         assert status == 200, f"first request through nginx: {status} {body[:200]}"
         data = json.loads(body)["data"]
         assert container.show(service, "ActiveState") == "active"
-        return f"inactive until the first request, then 200 with {data['type']} {data['title']!r}"
+        status_text = container.show(service, "StatusText")
+        assert status_text.startswith("serving"), f"StatusText={status_text!r}"
+        return f"inactive until the first request, then 200 with {data['type']} {data['title']!r}; " \
+               f"status {status_text!r}"
 
     def credentials_and_state() -> str:
         status, body = curl_site(container, "/api/trakt/last")
