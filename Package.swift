@@ -15,6 +15,7 @@ let package = Package(
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
 
         // The pure core: models, contract encoding, selection, token and cache policy. No I/O.
         .target(name: "TraktWidgetCore"),
@@ -24,6 +25,10 @@ let package = Package(
             name: "TraktWidgetKit",
             dependencies: ["TraktWidgetCore", "CFastCGI", "CCurl", "CLibPQ"]
         ),
+
+        // libxml2's streaming reader, and the Letterboxd RSS feed read with it.
+        .target(name: "XMLReading", dependencies: ["CLibXML2"]),
+        .target(name: "LetterboxdFeed", dependencies: ["TraktWidgetCore", "XMLReading"]),
 
         .executableTarget(
             name: "trakt-widget",
@@ -35,5 +40,6 @@ let package = Package(
 
         .testTarget(name: "TraktWidgetCoreTests", dependencies: ["TraktWidgetCore"]),
         .testTarget(name: "TraktWidgetKitTests", dependencies: ["TraktWidgetKit"]),
+        .testTarget(name: "LetterboxdFeedTests", dependencies: ["LetterboxdFeed", "XMLReading", "TraktWidgetCore"]),
     ]
 )

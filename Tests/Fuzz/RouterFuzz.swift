@@ -14,7 +14,7 @@ private let now = 1_795_560_000.0
 
 private let item = WatchedItem(
     kind: .episode, title: "The Iron Throne", showTitle: "Game of Thrones", season: 8, episode: 6, year: 2011,
-    posterURL: "https://image.tmdb.org/t/p/w500/x.jpg", traktURL: "https://trakt.tv/shows/game-of-thrones",
+    posterURL: "https://image.tmdb.org/t/p/w500/x.jpg", url: "https://trakt.tv/shows/game-of-thrones",
     watchedAt: "2019-05-20T01:00:00.000Z"
 )
 

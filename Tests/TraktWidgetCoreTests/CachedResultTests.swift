@@ -3,7 +3,7 @@ import TraktWidgetCore
 
 @Suite struct CachedResultTests {
     static let item = WatchedItem(
-        kind: .movie, title: "Heat", year: 1995, posterURL: nil, traktURL: "https://trakt.tv/movies/heat-1995",
+        kind: .movie, title: "Heat", year: 1995, posterURL: nil, url: "https://trakt.tv/movies/heat-1995",
         watchedAt: "2025-01-01T00:00:00.000Z"
     )
     static let activities = TraktLastActivities(moviesWatchedAt: "2025-01-01T00:00:00.000Z", episodesWatchedAt: nil)

@@ -15,7 +15,7 @@ struct StubSource: LastWatchedSource {
     static let cached = CachedResult(
         item: WatchedItem(
             kind: .movie, title: "Amélie", year: 2001, posterURL: nil,
-            traktURL: "https://trakt.tv/movies/amelie-2001", watchedAt: "2025-01-01T00:00:00.000Z"
+            url: "https://trakt.tv/movies/amelie-2001", watchedAt: "2025-01-01T00:00:00.000Z"
         ),
         fetchedAt: 1_700_000_000, verifiedAt: 1_700_000_000, poster: nil, posterResolved: true, activities: nil
     )

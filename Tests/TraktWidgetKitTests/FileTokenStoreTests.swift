@@ -21,7 +21,7 @@ import Glibc
         let cached = CachedResult(
             item: WatchedItem(
                 kind: .episode, title: "千と千尋の神隠し", showTitle: "Show \"quoted\"", season: 1, episode: 2, year: 2001,
-                posterURL: "https://image.tmdb.org/t/p/w500/x.jpg", traktURL: nil, watchedAt: "2025-01-01T00:00:00.000Z"
+                posterURL: "https://image.tmdb.org/t/p/w500/x.jpg", url: nil, watchedAt: "2025-01-01T00:00:00.000Z"
             ),
             fetchedAt: t0, verifiedAt: t0 + 60, stale: true,
             poster: PosterReference(kind: .tv, tmdbID: 8592), posterResolved: false,

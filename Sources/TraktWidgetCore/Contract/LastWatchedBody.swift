@@ -18,7 +18,7 @@ public enum LastWatchedBody {
             }
             json.int("year", item.year)
             json.string("poster_url", item.posterURL)
-            json.string("trakt_url", item.traktURL)
+            json.string("trakt_url", item.url)
             json.string("watched_at", item.watchedAt)
             json.endObject()
         } else {

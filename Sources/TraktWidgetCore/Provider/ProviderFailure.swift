@@ -1,0 +1,28 @@
+/// Why a provider could not produce a snapshot, in the four cases the engine treats differently.
+public enum ProviderFailure: Error, Equatable, Sendable {
+    /// The user's authorization is gone (revoked, or a refresh was refused): serve stale, tell the operator.
+    case reauthRequired
+    /// The upstream asked us to slow down; no call before `retryAfter` seconds (when it said).
+    case rateLimited(retryAfter: Double?)
+    /// Anything transient: transport errors, 5xx, a Cloudflare block, a store outage. `code` is the
+    /// stable value health reports as `last_error_code` (e.g. `SIMKL_HTTP_503`); never upstream text.
+    case unavailable(code: String)
+    /// The upstream answered 2xx with something that is not what it documents.
+    case malformed
+
+    public var retryAfter: Double? {
+        if case .rateLimited(let seconds) = self { return seconds }
+        return nil
+    }
+
+    /// The stable code for health, prefixed with the provider where the failure is the provider's.
+    public func code(for kind: ProviderKind) -> String {
+        let prefix = kind.rawValue.uppercased()
+        switch self {
+        case .reauthRequired: return ErrorCode.reauthRequired.rawValue
+        case .rateLimited: return "\(prefix)_RATE_LIMITED"
+        case .unavailable(let code): return code
+        case .malformed: return "\(prefix)_MALFORMED_RESPONSE"
+        }
+    }
+}
