@@ -167,3 +167,22 @@ import TraktWidgetCore
         #expect(CardRenderer.render(.rows(rows), options: CardOptions()) == CardRenderer.render(.rows(rows), options: CardOptions()))
     }
 }
+
+@Suite struct CardRowTests {
+    @Test func dayPrecisionSaysDays() {
+        var item = CardSample.movie
+        item.watchedAt = "2026-11-29"
+        item.precision = .day
+        #expect(CardRow(item: item, now: CardSample.now, poster: nil).status == .watched(ago: "yesterday"))
+    }
+
+    @Test func watchingNowFromTheSnapshot() {
+        let watching = WatchingNow(
+            item: CardSample.episode, startedAt: "2026-11-30T17:45:00.000Z", expiresAt: "2026-11-30T18:15:00.000Z",
+            action: .scrobble
+        )
+        let row = CardRow(watching: watching, now: CardSample.now, poster: nil)
+        #expect(row.status == .watching(progress: 0.5))
+        #expect(row.spokenName == "Severance S2E7")
+    }
+}

@@ -6,13 +6,13 @@ enum CardSample {
     static let now = Timestamp.parse("2026-11-30T18:00:00.000Z")!
 
     static let movie = WatchedItem(
-        kind: .movie, title: "Super 8", year: 2011, posterURL: nil, traktURL: nil,
+        kind: .movie, title: "Super 8", year: 2011, posterURL: nil, url: nil,
         watchedAt: "2026-11-30T15:00:00.000Z"
     )
 
     static let episode = WatchedItem(
         kind: .episode, title: "Chikhai Bardo", showTitle: "Severance", season: 2, episode: 7, year: 2022,
-        posterURL: nil, traktURL: nil, watchedAt: "2026-11-30T15:00:00.000Z"
+        posterURL: nil, url: nil, watchedAt: "2026-11-30T15:00:00.000Z"
     )
 
     /// A 1×1 JPEG header is enough for sniffing; the renderer never decodes the pixels.

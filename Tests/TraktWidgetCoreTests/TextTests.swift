@@ -38,6 +38,9 @@ import TraktWidgetCore
         #expect(RelativeTime.describe(3 * 3600 + 59) == "3 hours ago")
         #expect(RelativeTime.describe(86_400 * 2) == "2 days ago")
         #expect(RelativeTime.describe(86_400 * 400) == "1 year ago")
+        #expect(RelativeTime.describeDays(0) == "today")
+        #expect(RelativeTime.describeDays(1) == "yesterday")
+        #expect(RelativeTime.describeDays(3) == "3 days ago")
     }
 
     @Test func queryStringDecoding() {

@@ -25,10 +25,23 @@ public struct CardRow: Equatable, Sendable {
         self.spokenName = spokenName
     }
 
-    /// A watched item, `now − watched_at` ago.
+    /// A watched item, `now − watched_at` ago; in whole days when the provider only knows the day.
     public init(item: WatchedItem, now: Double, poster: PosterImage?) {
-        let watchedAt = Timestamp.parse(item.watchedAt) ?? now
-        self.init(item: item, status: .watched(ago: RelativeTime.describe(now - watchedAt)), poster: poster)
+        let ago: String
+        switch item.precision {
+        case .instant:
+            ago = RelativeTime.describe(now - (Timestamp.parse(item.watchedAt) ?? now))
+        case .day:
+            let midnight = Timestamp.parse(item.watchedAt + "T00:00:00Z") ?? now
+            ago = RelativeTime.describeDays(Int(saturating: (now - midnight) / 86_400))
+        }
+        self.init(item: item, status: .watched(ago: ago), poster: poster)
+    }
+
+    /// What is playing, with its progress at `now`.
+    public init(watching: WatchingNow, now: Double, poster: PosterImage?) {
+        let started = Timestamp.parse(watching.startedAt) ?? now
+        self.init(watching: watching.item, startedAt: started, expiresAt: Timestamp.parse(watching.expiresAt) ?? started, now: now, poster: poster)
     }
 
     /// An item being watched, with its progress through `started_at…expires_at` at `now`.

@@ -11,4 +11,13 @@ public enum RelativeTime {
         }
         return "just now"
     }
+
+    /// For a date without a time: "today", "yesterday", then as `describe`.
+    public static func describeDays(_ days: Int) -> String {
+        switch days {
+        case ..<1: "today"
+        case 1: "yesterday"
+        default: describe(Double(days) * 86_400)
+        }
+    }
 }
