@@ -71,8 +71,9 @@ def compact(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def expected_last_body(data: dict[str, Any] | None, cached_at: str, stale: bool = False) -> bytes:
-    body: dict[str, Any] = {"ok": True, "data": data, "cached_at": cached_at}
+def expected_last_body(data: dict[str, Any] | None, cached_at: str, stale: bool = False,
+                       watching: dict[str, Any] | None = None) -> bytes:
+    body: dict[str, Any] = {"ok": True, "data": data, "watching": watching, "cached_at": cached_at}
     if stale:
         body["stale"] = True
     return compact(body)
@@ -221,7 +222,7 @@ def test_episode_keys_and_poster_from_the_show(fake: FakeUpstream, responder: St
     response = call(responder().sock)
     assert response.status == 200
     parsed = json.loads(response.body, object_pairs_hook=lambda pairs: pairs)
-    assert [k for k, _ in parsed] == ["ok", "data", "cached_at"]
+    assert [k for k, _ in parsed] == ["ok", "data", "watching", "cached_at"]
     assert [k for k, _ in dict(parsed)["data"]] == [
         "type", "title", "show_title", "season", "episode", "year", "poster_url", "trakt_url", "watched_at"]
     cached_at = response.json()["cached_at"]
