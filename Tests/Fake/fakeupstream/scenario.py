@@ -18,6 +18,8 @@ class Scenario:
     # None means "the default source": the recorded fixtures, or the demo sample in --demo mode.
     movies: list[dict[str, Any]] | None = None
     episodes: list[dict[str, Any]] | None = None
+    # What /users/{id}/watching answers: a Trakt watching body, or None for idle (204).
+    watching: dict[str, Any] | None = None
     # Trakt returns history newest first; switch off to serve the lists in the order given.
     sort_history: bool = True
     # Deep-merged over the values derived from the history lists.
@@ -43,6 +45,8 @@ class Scenario:
     tmdb_tv: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     # When true only ids listed above exist; otherwise any numeric id gets a generated record.
     tmdb_strict: bool = False
+    # image file name (e.g. "fake-movie-155.jpg") -> None for a 404 at image.tmdb.org.
+    tmdb_images: dict[str, None] = field(default_factory=dict)
 
     latency_ms: int = 0
 
@@ -51,15 +55,17 @@ class Scenario:
 
 
 # Dict-valued settings are merged key by key so a test can add one TMDB record without restating the rest.
-_MERGED = {"last_activities", "tmdb_movies", "tmdb_tv"}
+_MERGED = {"last_activities", "tmdb_movies", "tmdb_tv", "tmdb_images"}
 _FIELDS = {f.name: f for f in dataclasses.fields(Scenario)}
-_NULLABLE = {"movies", "episodes"}
+_NULLABLE = {"movies", "episodes", "watching"}
 
 
 def _type_ok(name: str, value: Any) -> bool:
     if value is None:
         return name in _NULLABLE
     default = getattr(Scenario(), name)
+    if name == "watching":
+        return isinstance(value, dict)
     if name in _NULLABLE:
         return isinstance(value, list)
     if isinstance(default, bool):
