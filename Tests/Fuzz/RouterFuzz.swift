@@ -33,9 +33,9 @@ private struct StubSource: LastWatchedSource {
 }
 
 private let answers: [LastWatchedLookup] = [
-    .result(CachedResult(item: item, fetchedAt: now, verifiedAt: now, poster: nil, posterResolved: true, activities: nil), maxAge: 300),
-    .result(CachedResult(item: nil, fetchedAt: now, verifiedAt: now, poster: nil, posterResolved: true, activities: nil), maxAge: 1),
-    .result(CachedResult(item: item, fetchedAt: now, verifiedAt: now, stale: true, poster: nil, posterResolved: false, activities: nil), maxAge: 1),
+    .result(CachedResult(provider: .trakt, snapshot: WatchSnapshot(last: item), fetchedAt: now, verifiedAt: now, poster: nil, posterResolved: true, mark: nil), maxAge: 300),
+    .result(CachedResult(provider: .trakt, snapshot: WatchSnapshot(last: nil), fetchedAt: now, verifiedAt: now, poster: nil, posterResolved: true, mark: nil), maxAge: 1),
+    .result(CachedResult(provider: .trakt, snapshot: WatchSnapshot(last: item), fetchedAt: now, verifiedAt: now, stale: true, poster: nil, posterResolved: false, mark: nil), maxAge: 1),
     .failure(.upstreamUnavailable(retryAfter: 30)),
     .failure(.reauthRequired(retryAfter: 5)),
 ]

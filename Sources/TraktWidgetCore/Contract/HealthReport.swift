@@ -1,4 +1,4 @@
-/// `GET /api/trakt/health`: what an operator or a monitor needs, and never a secret.
+/// `GET /api/watch/health` (and `/api/trakt/health`): what an operator or a monitor needs, and never a secret.
 public struct HealthReport: Equatable, Sendable {
     public enum Mode: String, Sendable {
         case oauth
@@ -6,6 +6,7 @@ public struct HealthReport: Equatable, Sendable {
     }
 
     public var canServe: Bool
+    public var provider: ProviderKind
     public var mode: Mode
     public var tokenState: String
     public var tokenExpiresAt: Double?
@@ -16,13 +17,16 @@ public struct HealthReport: Equatable, Sendable {
     public var cacheStale: Bool
     public var lastSuccessAt: Double?
     public var lastErrorCode: String?
+    /// What the widget would say about the cached item's time ("watched on 2 Aug"), or nil.
+    public var lastWatched: String?
 
     public init(
-        canServe: Bool, mode: Mode, tokenState: String, tokenExpiresAt: Double?, tokenRotatedAt: Double?,
+        canServe: Bool, provider: ProviderKind = .trakt, mode: Mode, tokenState: String, tokenExpiresAt: Double?, tokenRotatedAt: Double?,
         storeKind: String, storeReachable: Bool, cacheAge: Double?, cacheStale: Bool,
-        lastSuccessAt: Double?, lastErrorCode: String?
+        lastSuccessAt: Double?, lastErrorCode: String?, lastWatched: String? = nil
     ) {
         self.canServe = canServe
+        self.provider = provider
         self.mode = mode
         self.tokenState = tokenState
         self.tokenExpiresAt = tokenExpiresAt
@@ -33,6 +37,7 @@ public struct HealthReport: Equatable, Sendable {
         self.cacheStale = cacheStale
         self.lastSuccessAt = lastSuccessAt
         self.lastErrorCode = lastErrorCode
+        self.lastWatched = lastWatched
     }
 
     public var status: Int { canServe ? 200 : 503 }
@@ -41,6 +46,7 @@ public struct HealthReport: Equatable, Sendable {
         var json = JSONWriter()
         json.beginObject()
         json.bool("ok", canServe)
+        json.string("provider", provider.rawValue)
         json.string("mode", mode.rawValue)
         json.beginObject("token")
         json.string("state", tokenState)
@@ -59,6 +65,7 @@ public struct HealthReport: Equatable, Sendable {
         json.string("last_success_at", lastSuccessAt.map(Timestamp.format))
         json.string("last_error_code", lastErrorCode)
         json.endObject()
+        json.string("last_watched", lastWatched)
         json.endObject()
         return json.bytes
     }

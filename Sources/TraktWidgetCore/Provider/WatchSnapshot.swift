@@ -13,6 +13,11 @@ public struct WatchSnapshot: Equatable, Sendable, Codable {
         self.watching = watching
     }
 
+    /// A provider that knows only its newest item (Trakt's `limit=1` history).
+    public init(last item: WatchedItem?) {
+        self.init(recent: item.map { [$0] } ?? [])
+    }
+
     public static let empty = WatchSnapshot(recent: [])
 
     /// The item `/api/watch/last` shows.

@@ -27,7 +27,7 @@ public final class LastWatchedFetcher: Sendable {
 
     public func fetch(previous: CachedResult?) -> Result<CachedResult, UpstreamFailure> {
         guard tokens != nil else { return fetchHistory(previous: previous, knownActivities: nil, withActivities: false) }
-        guard let previous, let known = previous.activities else {
+        guard let previous, let known = previous.mark.map(TraktLastActivities.init(mark:)) else {
             return fetchHistory(previous: previous, knownActivities: nil, withActivities: true)
         }
         switch authorized({ token in TraktAPI.parseLastActivities(http.send(trakt.lastActivitiesRequest(accessToken: token))) }) {
@@ -94,8 +94,8 @@ public final class LastWatchedFetcher: Sendable {
         let now = clock.now()
         let unchanged = previous.map { $0.item == item } ?? false
         return .success(CachedResult(
-            item: item, fetchedAt: unchanged ? previous!.fetchedAt : now, verifiedAt: now,
-            poster: reference, posterResolved: resolved, activities: activities
+            provider: .trakt, snapshot: WatchSnapshot(last: item), fetchedAt: unchanged ? previous!.fetchedAt : now, verifiedAt: now,
+            poster: reference, posterResolved: resolved, mark: activities?.mark
         ))
     }
 
@@ -103,14 +103,14 @@ public final class LastWatchedFetcher: Sendable {
     private func reverify(_ previous: CachedResult) -> CachedResult {
         let now = clock.now()
         guard !previous.posterResolved, let reference = previous.poster, var item = previous.item else {
-            return previous.reverified(at: now, activities: previous.activities)
+            return previous.reverified(at: now, mark: previous.mark)
         }
         let (posterPath, resolved) = poster(for: reference)
-        guard resolved else { return previous.reverified(at: now, activities: previous.activities) }
+        guard resolved else { return previous.reverified(at: now, mark: previous.mark) }
         item.posterURL = images.posterURL(for: posterPath)
         return CachedResult(
-            item: item, fetchedAt: now, verifiedAt: now, poster: reference, posterResolved: true,
-            activities: previous.activities
+            provider: .trakt, snapshot: WatchSnapshot(last: item), fetchedAt: now, verifiedAt: now, poster: reference, posterResolved: true,
+            mark: previous.mark
         )
     }
 
