@@ -1,30 +1,19 @@
 /// Encodes the `GET /api/watch/last` success body:
-/// `{"ok":true,"data":{…}|null,"provider":"simkl","rating":…,"rewatch":…,"cached_at":"…"[,"stale":true]}`.
+/// `{"ok":true,"data":{…}|null,"watching":{…}|null,"provider":"simkl","rating":…,"rewatch":…,"cached_at":"…"[,"stale":true]}`.
 ///
 /// `data` has the Trakt contract's keys in its order, with `url` where Trakt's has `trakt_url`.
 /// Letterboxd's `rating` and `rewatch` are top-level additions, null for other providers.
 public enum WatchLastBody {
-    public static func encode(item: WatchedItem?, provider: ProviderKind, cachedAt: Double, stale: Bool) -> [UInt8] {
+    public static func encode(item: WatchedItem?, watching: WatchingNow? = nil, provider: ProviderKind, cachedAt: Double, stale: Bool) -> [UInt8] {
         var json = JSONWriter()
         json.beginObject()
         json.bool("ok", true)
         if let item {
-            json.beginObject("data")
-            json.string("type", item.kind.rawValue)
-            json.string("title", item.title)
-            if item.kind == .episode {
-                json.string("show_title", item.showTitle)
-                json.int("season", item.season)
-                json.int("episode", item.episode)
-            }
-            json.int("year", item.year)
-            json.string("poster_url", item.posterURL)
-            json.string("url", item.url)
-            json.string("watched_at", item.watchedAt)
-            json.endObject()
+            json.watchedItem("data", item, link: .url)
         } else {
             json.null("data")
         }
+        json.watching("watching", watching, link: .url)
         json.string("provider", provider.rawValue)
         json.number("rating", item?.rating)
         if let rewatch = item?.rewatch { json.bool("rewatch", rewatch) } else { json.null("rewatch") }
