@@ -45,7 +45,7 @@ import TraktWidgetCore
 
     @Test func queryStringDecoding() {
         let query = QueryString("a=1&b=x%20y+z&c&a=2&bad=%ZZ&utf=%E5%8D%83")
-        #expect(query["a"] == "2")
+        #expect(query["a"] == "1")
         #expect(query["b"] == "x y z")
         #expect(query["c"] == "")
         #expect(query["bad"] == "\u{FFFD}")

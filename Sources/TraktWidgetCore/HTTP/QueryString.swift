@@ -1,12 +1,13 @@
 /// The parameters of a URL query (`a=1&b=x%20y`), percent-decoded, `+` read as a space.
-/// A repeated name keeps its last value, as most servers do.
+/// A repeated name keeps its first value, as nginx's `$arg_name` does: the cache key nginx builds from
+/// those variables must describe the answer the responder gives.
 public struct QueryString: Sendable {
     private var values: [String: String] = [:]
 
     public init(_ query: String) {
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = Self.decode(parts[0]) else { continue }
+            guard let name = Self.decode(parts[0]), values[name] == nil else { continue }
             values[name] = parts.count > 1 ? Self.decode(parts[1]) ?? "\u{FFFD}" : ""
         }
     }
