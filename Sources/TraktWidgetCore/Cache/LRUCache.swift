@@ -19,15 +19,24 @@ public struct LRUCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         return value
     }
 
-    public mutating func set(_ value: Value, for key: Key) {
-        if values.updateValue(value, forKey: key) != nil {
+    /// Returns the values this pushed out (a replaced value, or the least recently used one), so a
+    /// caller that counts their cost can keep its count right.
+    @discardableResult
+    public mutating func set(_ value: Value, for key: Key) -> [Value] {
+        if let replaced = values.updateValue(value, forKey: key) {
             touch(key)
-            return
+            return [replaced]
         }
         order.append(key)
-        if order.count > capacity {
-            values[order.removeFirst()] = nil
-        }
+        guard order.count > capacity, let evicted = values.removeValue(forKey: order.removeFirst()) else { return [] }
+        return [evicted]
+    }
+
+    @discardableResult
+    public mutating func removeValue(for key: Key) -> Value? {
+        guard let value = values.removeValue(forKey: key) else { return nil }
+        order.removeAll { $0 == key }
+        return value
     }
 
     private mutating func touch(_ key: Key) {

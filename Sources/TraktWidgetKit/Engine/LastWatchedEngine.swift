@@ -6,6 +6,8 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     // Everything below `lock` is guarded by it. Requests hold it only to read a reference.
     private let lock = ConditionLock()
     private var cached: CachedResult?
+    /// The card variants and history lists of `cached`; rebuilt after it changes, off the lock.
+    private var views: WatchViews?
     private var refreshRequested = false
     private var refreshing = false
     /// Counts finished refreshes, so a waiter knows the one it joined has landed.
@@ -22,14 +24,19 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     private let store: any TokenStore
     private let tokens: TokenManager?
     private let clock: Clock
+    private let posters: PosterBytes?
+    private let cardPosters: CardPosters
     /// The longest a cold request waits for the first fetch before it is told to come back later.
     private let coldWait: Double
     private let log = Logger.shared
 
+    /// `posters` fetches card images during refreshes (nil: cards show placeholders).
     public init(
         policy: CachePolicy, fetcher: LastWatchedFetcher, store: any TokenStore, tokens: TokenManager?,
-        clock: Clock, coldWait: Double
+        clock: Clock, coldWait: Double, posters: PosterBytes? = nil, cardPosters: CardPosters = CardPosters(images: ImageSettings())
     ) {
+        self.posters = posters
+        self.cardPosters = cardPosters
         self.policy = policy
         self.fetcher = fetcher
         self.store = store
@@ -41,7 +48,11 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
 
     /// Starts the background refresh thread (the FastCGI server); CGI and `last` refresh inline instead.
     public func startRefreshThread() {
-        PosixThread.spawn(name: "tw-refresh") { [self] in refreshLoop() }
+        PosixThread.spawn(name: "tw-refresh") { [self] in
+            // A result restored from the store has no poster images yet; fetch them before waiting.
+            rebuildViews(fetchingPosters: true)
+            refreshLoop()
+        }
     }
 
     /// Wakes every waiting request (they answer 503 at once) and stops the refresh thread.
@@ -65,7 +76,26 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     // MARK: LastWatchedSource
 
     public func lastWatched() -> LastWatchedLookup {
-        lock.withLock {
+        switch serve() {
+        case .success(let (result, _, maxAge)): .result(result, maxAge: maxAge)
+        case .failure(let error): .failure(error)
+        }
+    }
+
+    public func watchViews() -> WatchViewsLookup {
+        switch serve() {
+        case .success(let (result, views, maxAge)):
+            // Only in the moment between a refresh landing and its views being built.
+            let current = views ?? WatchViews(result: result, posters: posterImages(result), sources: cardPosters, now: clock.now())
+            return .views(current, maxAge: maxAge)
+        case .failure(let error):
+            return .failure(error)
+        }
+    }
+
+    /// The cached result, its views when they are built for it, and the max-age to send.
+    private func serve() -> Result<(CachedResult, WatchViews?, Int), APIError> {
+        let found: LastWatchedLookup = lock.withLock {
             let now = clock.now()
             switch policy.decide(now: now, cached: cached, refreshing: refreshing || refreshRequested, backoff: backoff) {
             case .serve(let refresh):
@@ -83,6 +113,13 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
                 let retryAfter = landed && !shuttingDown ? backoff.secondsUntilNextAttempt(now: clock.now()) : 1
                 return .failure(coldError(retryAfter: retryAfter))
             }
+        }
+        switch found {
+        case .result(let result, let maxAge):
+            let current = lock.withLock { views?.result === result ? views : nil }
+            return .success((result, current, maxAge))
+        case .failure(let error):
+            return .failure(error)
         }
     }
 
@@ -152,6 +189,9 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
             return cached
         }
         let outcome = fetcher.fetch(previous: previous)
+        if case .success(let result) = outcome {
+            posters?.fetchMissing(cardPosters.urls(for: result.snapshot))
+        }
         let persisted: PersistedResult? = lock.withLock {
             refreshing = false
             completedRefreshes += 1
@@ -172,6 +212,7 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
             persisting = cached != nil
             return cached.map { PersistedResult($0, backoff: backoff) }
         }
+        rebuildViews(fetchingPosters: false)
         if let persisted {
             do {
                 try store.saveLastResult(persisted)
@@ -184,6 +225,22 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
             }
         }
         return outcome.failure
+    }
+
+    /// Renders the views of the current result, again the variants the previous views held, outside the
+    /// lock; installs them unless another refresh replaced the result meanwhile.
+    private func rebuildViews(fetchingPosters: Bool) {
+        let (current, previous) = lock.withLock { (cached, views) }
+        guard let current, previous?.result !== current else { return }
+        if fetchingPosters { posters?.fetchMissing(cardPosters.urls(for: current.snapshot)) }
+        let built = WatchViews(result: current, posters: posterImages(current), sources: cardPosters, now: clock.now(), previous: previous)
+        lock.withLock {
+            if cached === current { views = built }
+        }
+    }
+
+    private func posterImages(_ result: CachedResult) -> [String: PosterImage] {
+        posters?.images(for: cardPosters.urls(for: result.snapshot)) ?? [:]
     }
 
     private func coldError(retryAfter: Int) -> APIError {
