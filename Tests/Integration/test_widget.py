@@ -747,3 +747,92 @@ def test_reduced_motion_stops_skeleton_animation(local_page, browser):
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia",
                             {"features": [{"name": "prefers-reduced-motion", "value": "reduce"}]})
     assert driver.execute_script(read) == "none"
+
+
+# =========================================================================== the SVG card as an <img>
+
+def png_pixels(png: bytes) -> tuple[int, int, list[list[tuple[int, ...]]]]:
+    """(width, height, rows of RGB(A) tuples) of a non-interlaced 8-bit RGB/RGBA PNG (Chromium's screenshots)."""
+    width, height, depth, color = struct.unpack(">IIBB", png[16:26])
+    assert depth == 8 and color in (2, 6), "only 8-bit RGB/RGBA"
+    channels = 4 if color == 6 else 3
+    data, pos = b"", 8
+    while pos < len(png):
+        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        if kind == b"IDAT":
+            data += png[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    raw, stride, rows, prev = zlib.decompress(data), width * channels, [], bytearray(width * channels)
+    for y in range(height):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            left = line[i - channels] if i >= channels else 0
+            up, corner = prev[i], prev[i - channels] if i >= channels else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 0xFF
+            elif kind == 2:
+                line[i] = (line[i] + up) & 0xFF
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 0xFF
+        rows.append([tuple(line[x * channels:x * channels + 3]) for x in range(width)])
+        prev = line
+    return width, height, rows
+
+
+@pytest.fixture
+def card_site(fake, make_stack):
+    """The real stack with the fake as image.tmdb.org, so the card embeds real poster bytes."""
+    fake.scenario(movies=[trakt_movie(ago_iso(hours=3), title="Severance of Light", tmdb=155)], episodes=[])
+    return make_stack({"TMDB_IMAGE_URL": fake.url + "/t/p"})
+
+
+SHOW_IMG = """
+document.body.style.margin = '0';
+document.body.style.background = arguments[1];
+document.body.innerHTML = '';
+const img = document.createElement('img');
+img.id = 'card';
+img.alt = 'Last watched';
+img.src = arguments[0];
+document.body.append(img);
+"""
+
+
+@pytest.mark.parametrize("theme, media, background", [
+    ("light", "light", (0xFF, 0xFF, 0xFF)),
+    ("dark", "light", (0x0D, 0x11, 0x17)),
+    ("auto", "dark", (0x0D, 0x11, 0x17)),
+    ("auto", "light", (0xFF, 0xFF, 0xFF)),
+])
+def test_card_renders_as_an_img_at_its_size(browser, card_site, theme, media, background):
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": media}]})
+    try:
+        # A page of the same origin: Chromium keeps an about:blank page from loading loopback images,
+        # and the demo page's CSP (img-src 'self') is what a portfolio page would have.
+        browser.get(card_site.base_url + "/")
+        url = f"{card_site.base_url}/api/watch/card.svg?theme={theme}&width=420"
+        browser.execute_script(SHOW_IMG, url, "#777777")
+        WebDriverWait(browser, TIMEOUT).until(lambda d: d.execute_script(
+            "const i = document.getElementById('card'); return i.complete && i.naturalWidth > 0"), "the card never loaded")
+        size = browser.execute_script("const i = document.getElementById('card'); return [i.naturalWidth, i.naturalHeight]")
+        assert size == [420, 128]
+        png = browser.find_element(By.ID, "card").screenshot_as_png
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / f"card-{theme}-{media}.png").write_bytes(png)
+        width, height, rows = png_pixels(png)
+        assert (width, height) == (420, 128)
+        # Card background, well away from text and poster.
+        assert all(abs(a - b) <= 2 for a, b in zip(rows[120][300], background))
+        # The poster region (x 16–80, y 16–112) shows the fake poster's two coloured bands, not a placeholder.
+        region = {rows[y][x] for y in range(20, 108, 4) for x in range(20, 76, 4)}
+        assert len(region) >= 2 and background not in region
+        # Text was drawn: the title line has pixels far from the background.
+        title_band = [rows[y][x] for y in range(40, 56) for x in range(94, 300)]
+        assert any(sum(abs(a - b) for a, b in zip(p, background)) > 200 for p in title_band)
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+        browser.get("about:blank")
