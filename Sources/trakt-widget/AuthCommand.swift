@@ -1,9 +1,11 @@
 import ArgumentParser
 import TraktWidgetCore
-import TraktWidgetKit
-#if canImport(Glibc)
-import Glibc
-#endif
+import Composition
+import CurlClient
+import Logging
+import SystemCalls
+import TokenStorage
+import UpstreamClients
 
 struct AuthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -103,9 +105,9 @@ struct AuthCommand: ParsableCommand {
             Waiting for you (this code expires in \(Int(saturating: device.lifetime / 60)) min)…
             """)
         var interval = device.pollInterval
-        let deadline = Clock.system.now() + device.lifetime
-        while Clock.system.now() < deadline {
-            sleepSeconds(interval)
+        let deadline = WallClock.system.now() + device.lifetime
+        while WallClock.system.now() < deadline {
+            Syscalls.sleep(seconds: interval)
             switch oauth.pollDeviceToken(device.deviceCode) {
             case .authorized(let grant):
                 return grant
@@ -135,7 +137,7 @@ struct AuthCommand: ParsableCommand {
     }
 
     private func save(_ grant: OAuthGrant, to store: any TokenStore) throws {
-        let now = Clock.system.now()
+        let now = WallClock.system.now()
         let pair = TokenPair(
             accessToken: grant.accessToken, refreshToken: grant.refreshToken,
             expiresAt: grant.expiresAt(receivedAt: now), rotatedAt: now, generation: 0
@@ -166,14 +168,6 @@ struct AuthCommand: ParsableCommand {
         } catch {
             Logger.shared.error("could not revoke: \(error)")
             throw ExitCode.failure
-        }
-    }
-
-    private func sleepSeconds(_ seconds: Double) {
-        var remaining = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
-        var request = remaining
-        while nanosleep(&request, &remaining) != 0 && errno == EINTR {
-            request = remaining
         }
     }
 }

@@ -1,0 +1,30 @@
+import TraktWidgetCore
+
+/// How one fetch ended: a complete result, a result missing a part (one history failed), or nothing.
+public enum FetchOutcome: Sendable {
+    case complete(CachedResult)
+    case partial(CachedResult, RefreshFailure)
+    case failed(RefreshFailure)
+
+    /// The failure that left nothing to serve; a partial result is not one.
+    public var failure: RefreshFailure? {
+        if case .failed(let failure) = self { return failure }
+        return nil
+    }
+
+    /// The result to publish, complete or not.
+    public var result: CachedResult? {
+        switch self {
+        case .complete(let result), .partial(let result, _): result
+        case .failed: nil
+        }
+    }
+
+    var landing: RefreshLanding {
+        switch self {
+        case .complete(let result): .success(result)
+        case .partial(let result, let failure): .partial(result, failure.refreshError)
+        case .failed(let failure): .failure(failure.refreshError)
+        }
+    }
+}

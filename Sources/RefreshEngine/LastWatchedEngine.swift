@@ -1,0 +1,223 @@
+import Logging
+import SystemCalls
+import Threads
+import TokenStorage
+import TraktWidgetCore
+
+/// The in-process cache in front of Trakt: answers from memory, refreshes in the background one fetch
+/// at a time, and backs off when upstream fails. Requests never call upstream themselves.
+///
+/// Every decision is `RefreshScheduler`'s; this class feeds it events and carries out its actions:
+/// waking threads, fetching, writing the result to the store.
+public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
+    /// Guards `scheduler`. Rank `engineState` (`LockRank`): never held across a fetch or a store call.
+    private let lock = ConditionLock(rank: .engineState)
+    private var scheduler: RefreshScheduler
+    /// The card variants and history lists of the scheduler's result; rebuilt, off the lock, after it
+    /// changes. Guarded by `lock` too.
+    private var views: WatchViews?
+
+    private let fetcher: LastWatchedFetcher
+    private let store: any TokenStore
+    private let tokens: TokenManager?
+    private let clock: WallClock
+    private let posters: PosterBytes?
+    private let cardPosters: CardPosters
+    /// The longest a cold request waits for the first fetch before it is told to come back later.
+    private let coldWait: Double
+    private let log = Logger.shared
+
+    /// `posters` fetches card images during refreshes (nil: cards show placeholders).
+    public init(
+        policy: CachePolicy, fetcher: LastWatchedFetcher, store: any TokenStore, tokens: TokenManager?,
+        clock: WallClock, coldWait: Double, posters: PosterBytes? = nil,
+        cardPosters: CardPosters = CardPosters(images: ImageSettings())
+    ) {
+        self.posters = posters
+        self.cardPosters = cardPosters
+        self.fetcher = fetcher
+        self.store = store
+        self.tokens = tokens
+        self.clock = clock
+        self.coldWait = coldWait
+        scheduler = RefreshScheduler(policy: policy, restored: Self.restore(from: store))
+    }
+
+    /// Starts the background refresh thread (the FastCGI server); CGI and `last` refresh inline instead.
+    public func startRefreshThread() {
+        PosixThread.spawn(name: "tw-refresh") { [self] in
+            // A result restored from the store has no poster images yet; fetch them before waiting.
+            rebuildViews(fetchingPosters: true)
+            refreshLoop()
+        }
+    }
+
+    /// Wakes every waiting request (they answer 503 at once) and stops the refresh thread.
+    public func shutdown() {
+        lock.withLock { _ = signal(scheduler.shutdown()) }
+    }
+
+    /// How long shutdown waits for that write: with the server's drain (1.5 s + 0.3 s) it stays under
+    /// the 2 s promised on SIGTERM.
+    public static let persistenceGrace = 0.15
+
+    /// Lets a store write of the last good result that is under way finish, so a restart finds it.
+    /// Bounded: an fsync, not an upstream call.
+    public func waitForPersistence(timeout: Double = persistenceGrace) {
+        lock.withLock { _ = lock.wait(until: { !scheduler.isPersisting }, timeout: timeout) }
+    }
+
+    // MARK: LastWatchedSource
+
+    public func lastWatched() -> LastWatchedLookup {
+        lock.withLock {
+            var actions = signal(scheduler.request(now: clock.now()))
+            while case .waitForLanding(let ticket)? = actions.first {
+                _ = lock.wait(until: { scheduler.hasLanded(ticket) }, timeout: coldWait)
+                actions = signal(scheduler.waitEnded(ticket: ticket, now: clock.now()))
+            }
+            switch actions.first {
+            case .answer(let result, let maxAge)?:
+                return .result(result, maxAge: maxAge)
+            case .answerUnavailable(let retryAfter, let reauthRequired)?:
+                return .failure(reauthRequired ? .reauthRequired(retryAfter: retryAfter) : .upstreamUnavailable(retryAfter: retryAfter))
+            default:
+                preconditionFailure("the scheduler answers every request: \(actions)")
+            }
+        }
+    }
+
+    public func watchViews() -> WatchViewsLookup {
+        switch lastWatched() {
+        case .failure(let error):
+            return .failure(error)
+        case .result(let result, let maxAge):
+            let held = lock.withLock { views?.result === result ? views : nil }
+            // Built here only in the moment between a refresh landing and its views being installed.
+            let current = held ?? WatchViews(result: result, posters: posterImages(result), sources: cardPosters, now: clock.now())
+            return .views(current, maxAge: maxAge)
+        }
+    }
+
+    public func health() -> HealthReport {
+        let storeReachable = store.isReachable()
+        let tokenPhase = tokens?.phase ?? .notUsed
+        let pair = tokens?.pair
+        return lock.withLock {
+            let now = clock.now()
+            let cached = scheduler.cached
+            let canServe = cached != nil || (!scheduler.backoff.isFailing && tokenPhase != .reauthRequired && tokenPhase != .missing)
+            return HealthReport(
+                canServe: canServe,
+                mode: tokens == nil ? .public : .oauth,
+                tokenState: tokenPhase.rawValue,
+                tokenExpiresAt: pair?.expiresAt,
+                tokenRotatedAt: pair?.rotatedAt,
+                storeKind: store.kind,
+                storeReachable: storeReachable,
+                cacheAge: cached.map { now - $0.verifiedAt },
+                cacheStale: cached?.stale ?? false,
+                lastSuccessAt: scheduler.lastSuccessAt,
+                lastErrorCode: scheduler.lastUpstreamError?.code,
+                storeLastErrorCode: scheduler.lastStoreError?.code
+            )
+        }
+    }
+
+    // MARK: Refreshing
+
+    /// Refreshes on the calling thread when the cache is missing or expired and no backoff forbids it
+    /// (CGI, one request per process). `force` ignores freshness and backoff (`trakt-widget last`).
+    @discardableResult
+    public func refreshInline(force: Bool = false) -> RefreshFailure? {
+        let actions: [RefreshAction] = lock.withLock {
+            scheduler.inlineRefreshDue(now: clock.now(), force: force) ? scheduler.begin() : []
+        }
+        guard case .fetch(let previous)? = actions.first else { return nil }
+        return refresh(from: previous)
+    }
+
+    private func refreshLoop() {
+        while true {
+            let actions: [RefreshAction] = lock.withLock {
+                lock.wait(until: { scheduler.refresherHasWork })
+                return scheduler.begin()
+            }
+            guard case .fetch(let previous)? = actions.first else { return }
+            refresh(from: previous)
+        }
+    }
+
+    @discardableResult
+    private func refresh(from previous: CachedResult?) -> RefreshFailure? {
+        let outcome = fetcher.fetch(previous: previous)
+        // Poster images before the result is published, so no card goes out without them.
+        if let result = outcome.result {
+            posters?.fetchMissing(cardPosters.urls(for: result.snapshot))
+        }
+        let now = clock.now()
+        let actions = lock.withLock { signal(scheduler.land(outcome.landing, now: now)) }
+        for action in actions {
+            switch action {
+            case .backOff(let until, let failure):
+                log.warning("refresh failed (\(failure.code)); retrying in \(max(1, Int(saturating: (until - now).rounded(.up)))) s")
+            case .persist(let result, let backoff):
+                persist(PersistedResult(result, backoff: backoff))
+            default:
+                preconditionFailure("unexpected action after a landing: \(action)")
+            }
+        }
+        rebuildViews(fetchingPosters: false)
+        return outcome.failure
+    }
+
+    /// Renders the views of the current result (again the variants the previous views held) outside
+    /// the lock, and installs them unless another refresh replaced the result meanwhile.
+    private func rebuildViews(fetchingPosters: Bool) {
+        let (current, previous) = lock.withLock { (scheduler.cached, views) }
+        guard let current, previous?.result !== current else { return }
+        if fetchingPosters { posters?.fetchMissing(cardPosters.urls(for: current.snapshot)) }
+        let built = WatchViews(result: current, posters: posterImages(current), sources: cardPosters, now: clock.now(), previous: previous)
+        lock.withLock {
+            if scheduler.cached === current { views = built }
+        }
+    }
+
+    private func posterImages(_ result: CachedResult) -> [String: PosterImage] {
+        posters?.images(for: cardPosters.urls(for: result.snapshot)) ?? [:]
+    }
+
+    private func persist(_ result: PersistedResult) {
+        var failure: RefreshError?
+        do {
+            try store.saveLastResult(result)
+        } catch {
+            failure = RefreshFailure(error).refreshError
+            log.warning("could not persist the last good result: \(error)")
+        }
+        lock.withLock { _ = signal(scheduler.persisted(failure: failure)) }
+    }
+
+    /// Carries out the actions that wake threads (with the lock held) and returns the rest.
+    private func signal(_ actions: [RefreshAction]) -> [RefreshAction] {
+        actions.filter { action in
+            switch action {
+            case .startRefresh, .wakeWaiters:
+                lock.broadcast()
+                return false
+            default:
+                return true
+            }
+        }
+    }
+
+    private static func restore(from store: any TokenStore) -> (result: CachedResult, backoff: RefreshBackoff)? {
+        do {
+            guard let persisted = try store.loadLastResult() else { return nil }
+            return (persisted.cachedResult, persisted.backoff)
+        } catch {
+            Logger.shared.warning("ignoring the persisted last result: \(error)")
+            return nil
+        }
+    }
+}
