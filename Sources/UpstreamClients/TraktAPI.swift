@@ -24,6 +24,12 @@ public struct TraktAPI: Sendable {
         return UpstreamRequest(url: settings.apiURL + path + "?limit=1", headers: headers(accessToken: accessToken))
     }
 
+    /// `/users/me/watching` with the token, `/users/{username}/watching` in public mode.
+    public func watchingRequest(accessToken: String?) -> UpstreamRequest {
+        let user = settings.publicUsername.map(PercentEncoding.encode) ?? "me"
+        return UpstreamRequest(url: settings.apiURL + "/users/\(user)/watching", headers: headers(accessToken: accessToken))
+    }
+
     public func lastActivitiesRequest(accessToken: String?) -> UpstreamRequest {
         UpstreamRequest(url: settings.apiURL + "/sync/last_activities", headers: headers(accessToken: accessToken))
     }
@@ -31,6 +37,12 @@ public struct TraktAPI: Sendable {
     /// The newest entry, nil for an empty history.
     public static func parseHistory(_ result: Result<UpstreamResponse, TransportError>) -> Result<TraktHistoryItem?, UpstreamFailure> {
         decode([TraktHistoryItem].self, from: result).map(\.first)
+    }
+
+    /// What plays now; nil for Trakt's 204 (idle).
+    public static func parseWatching(_ result: Result<UpstreamResponse, TransportError>) -> Result<TraktWatching?, UpstreamFailure> {
+        if case .success(let response) = result, response.status == 204 { return .success(nil) }
+        return decode(TraktWatching.self, from: result).map { $0 }
     }
 
     public static func parseLastActivities(_ result: Result<UpstreamResponse, TransportError>) -> Result<TraktLastActivities, UpstreamFailure> {
