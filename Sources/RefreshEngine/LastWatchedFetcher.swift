@@ -4,11 +4,12 @@ import SystemCalls
 import TraktWidgetCore
 import UpstreamClients
 
-/// One refresh of the last watched item against Trakt and TMDB. Blocking; runs on the refresh thread
-/// (or inline for CGI and `trakt-widget last`).
+/// One refresh against Trakt and TMDB: the recent items (the last one first) and what plays now.
+/// Blocking; runs on the refresh thread (or inline for CGI and `trakt-widget last`).
 ///
-/// Cold: last activities, movie history and episode history concurrently, then TMDB: two round trips.
-/// Warm (OAuth): last activities alone, and nothing more when neither watched mark moved.
+/// Cold: last activities, the mixed history (`limit=10`) and watching concurrently, then TMDB for the
+/// posters not yet known: two round trips. Warm (OAuth): last activities and watching, and nothing more
+/// when neither watched mark moved: two Trakt calls. Public mode: history and watching every time.
 public final class LastWatchedFetcher: Sendable {
     private let http: HTTPClient
     private let trakt: TraktAPI
@@ -29,110 +30,118 @@ public final class LastWatchedFetcher: Sendable {
         self.clock = clock
     }
 
+    /// The recent items kept: the longest history list (`/api/watch/history?limit=10`); the card's rows
+    /// and the last item come from the same list.
+    static let recentLimit = WatchSnapshot.maximumRecent
+
     public func fetch(previous: CachedResult?) -> FetchOutcome {
-        guard tokens != nil else { return fetchHistory(previous: previous, knownActivities: nil, withActivities: false) }
-        guard let previous, let known = previous.mark.map(TraktLastActivities.init(mark:)) else {
-            return fetchHistory(previous: previous, knownActivities: nil, withActivities: true)
+        let oauth = tokens != nil
+        let known = oauth ? previous?.mark.map(TraktLastActivities.init(mark:)) : nil
+        // Warm (OAuth, marks held): the change check and what plays now, in one round; history only when
+        // a mark moved. Cold, or public mode (no marks without a token): history and watching together,
+        // plus in OAuth mode the marks that history reflects.
+        let first = round(activities: oauth, history: known == nil, watching: true)
+        guard case .success(var answers) = first else { return .failed(first.failure!) }
+        if let known {
+            switch answers.activities! {
+            case .failure(let failure):
+                return .failed(.upstream(failure))
+            case .success(let activities) where activities == known && previous!.posterResolved:
+                break
+            case .success:
+                // A mark moved (or TMDB failed last time, and the poster needs the entries again).
+                let second = round(activities: false, history: true, watching: false)
+                guard case .success(let more) = second else { return .failed(second.failure!) }
+                answers.history = more.history
+            }
         }
-        switch authorized({ token in TraktAPI.parseLastActivities(http.send(trakt.lastActivitiesRequest(accessToken: token))) }) {
-        case .failure(let failure):
-            return .failed(failure)
-        case .success(let activities) where activities == known:
-            return .complete(reverify(previous))
-        case .success(let activities):
-            // Changed: the marks just read are the ones the new history reflects; don't ask twice.
-            return fetchHistory(previous: previous, knownActivities: activities, withActivities: false)
-        }
+        return assemble(answers, previous: previous)
     }
 
-    /// Fetches both histories (and, when `withActivities`, the activity marks alongside them).
-    /// `knownActivities` are marks already read this cycle.
-    private func fetchHistory(
-        previous: CachedResult?, knownActivities: TraktLastActivities?, withActivities: Bool
-    ) -> FetchOutcome {
-        typealias Batch = (
-            movie: Result<TraktHistoryItem?, UpstreamFailure>,
-            episode: Result<TraktHistoryItem?, UpstreamFailure>,
-            activities: Result<TraktLastActivities, UpstreamFailure>?
-        )
-        let batch: Result<Batch, RefreshFailure> = authorized { token in
-            var requests = [trakt.historyRequest(.movies, accessToken: token), trakt.historyRequest(.episodes, accessToken: token)]
-            if withActivities { requests.append(trakt.lastActivitiesRequest(accessToken: token)) }
-            let responses = http.send(requests)
-            let result: Batch = (
-                TraktAPI.parseHistory(responses[0]),
-                TraktAPI.parseHistory(responses[1]),
-                withActivities ? TraktAPI.parseLastActivities(responses[2]) : nil
+    /// What one round of Trakt calls answered; nil for a call not made.
+    private struct Round {
+        var activities: Result<TraktLastActivities, UpstreamFailure>?
+        var history: Result<[TraktHistoryItem], UpstreamFailure>?
+        var watching: Result<TraktWatching?, UpstreamFailure>?
+    }
+
+    /// One round of concurrent Trakt calls. A 401 on any of them means the token went bad: `authorized`
+    /// refreshes it and repeats the round once.
+    private func round(activities: Bool, history: Bool, watching: Bool) -> Result<Round, RefreshFailure> {
+        authorized { token in
+            var requests: [UpstreamRequest] = []
+            if activities { requests.append(trakt.lastActivitiesRequest(accessToken: token)) }
+            if history { requests.append(trakt.historyRequest(limit: Self.recentLimit, accessToken: token)) }
+            if watching { requests.append(trakt.watchingRequest(accessToken: token)) }
+            var responses = http.send(requests).makeIterator()
+            let answers = Round(
+                activities: activities ? TraktAPI.parseLastActivities(responses.next()!) : nil,
+                history: history ? TraktAPI.parseHistory(responses.next()!) : nil,
+                watching: watching ? TraktAPI.parseWatching(responses.next()!) : nil
             )
-            // A 401 on any of them means the token went bad: let `authorized` refresh and retry once.
-            let failures = [result.movie.failure, result.episode.failure, result.activities?.failure].compactMap { $0 }
-            if failures.contains(.unauthorized) { return .failure(.unauthorized) }
-            return .success(result)
+            let failures = [answers.activities?.failure, answers.history?.failure, answers.watching?.failure]
+            return failures.contains(.unauthorized) ? .failure(.unauthorized) : .success(answers)
         }
-        guard case .success(let results) = batch else { return .failed(batch.failure!) }
+    }
 
-        let movie: TraktHistoryItem?
-        let episode: TraktHistoryItem?
-        switch (results.movie, results.episode) {
-        case (.failure(let first), .failure(let second)):
-            return .failed(.upstream(UpstreamFailure.mostSevere([first, second])))
-        case (.success(let m), .success(let e)):
-            movie = m
-            episode = e
-        case (.success(let m), .failure):
-            movie = m
-            episode = nil
-        case (.failure, .success(let e)):
-            movie = nil
-            episode = e
+    /// The snapshot from the answers: the history just read (or, when unchanged, the one held) and what
+    /// plays now. History is the answer itself, so without it the refresh fails. Without watching the
+    /// result is published as partial: served, but stale and retried with backoff, never as fresh.
+    private func assemble(_ answers: Round, previous: CachedResult?) -> FetchOutcome {
+        if case .failure(let failure)? = answers.history { return .failed(.upstream(failure)) }
+        let entries = answers.history?.success
+        let playing: TraktWatching?? = answers.watching?.success
+
+        var references = entries?.compactMap(WatchedItemFormatter.posterReference) ?? []
+        if let media = playing??.media, let reference = WatchedItemFormatter.posterReference(for: media) {
+            references.append(reference)
         }
-        // With one side missing, the marks would claim a state we did not see: drop them, so the next
-        // refresh fetches history again instead of trusting a half answer.
-        let complete = results.movie.failure == nil && results.episode.failure == nil
-        let activities = complete ? (knownActivities ?? results.activities?.success) : nil
+        let (paths, resolved) = posterPaths(for: references)
+        func path(_ entry: TraktHistoryItem) -> String? {
+            WatchedItemFormatter.posterReference(for: entry).flatMap { paths[$0] ?? nil }
+        }
 
-        let newest = NewestItem.choose(movie: movie, episode: episode)
-        let reference = newest.flatMap(WatchedItemFormatter.posterReference)
-        let (posterPath, resolved) = poster(for: reference)
-        let item = newest.flatMap { WatchedItemFormatter.format($0, posterPath: posterPath, images: images) }
+        let recent = entries.map { $0.compactMap { WatchedItemFormatter.format($0, posterPath: path($0), images: images) } }
+            ?? previous?.snapshot.recent ?? []
+        let watching = playing.map { $0.flatMap { $0.watchingNow(posterPath: path($0.media), images: images) } }
+            ?? previous?.snapshot.watching
+        let snapshot = WatchSnapshot(recent: recent, watching: watching)
+
         let now = clock.now()
-        let unchanged = previous.map { $0.item == item } ?? false
+        let unchanged = previous?.snapshot == snapshot
+        let activities = answers.activities?.success ?? previous?.mark.map(TraktLastActivities.init(mark:))
         let result = CachedResult(
-            provider: .trakt, snapshot: WatchSnapshot(last: item), fetchedAt: unchanged ? previous!.fetchedAt : now, verifiedAt: now,
-            poster: reference, posterResolved: resolved, mark: activities?.mark
+            provider: .trakt, snapshot: snapshot, fetchedAt: unchanged ? previous!.fetchedAt : now, verifiedAt: now,
+            poster: entries?.first.flatMap(WatchedItemFormatter.posterReference) ?? previous?.poster,
+            posterResolved: entries == nil ? previous?.posterResolved ?? true : resolved,
+            mark: tokens == nil ? nil : activities?.mark
         )
-        guard let missing = results.movie.failure ?? results.episode.failure else { return .complete(result) }
-        return .partial(result, .upstream(missing))
+        guard case .failure(let failure)? = answers.watching else { return .complete(result) }
+        return .partial(result, .upstream(failure))
     }
 
-    /// Trakt confirmed nothing changed. Only a poster TMDB failed to give last time is asked again.
-    private func reverify(_ previous: CachedResult) -> CachedResult {
-        let now = clock.now()
-        guard !previous.posterResolved, let reference = previous.poster, var item = previous.item else {
-            return previous.reverified(at: now, mark: previous.mark)
+    /// TMDB poster paths by reference (nil: TMDB has none), and whether every lookup got an answer.
+    /// Known ones come from the day-long cache; the rest are asked for concurrently. TMDB failing only
+    /// ever costs posters.
+    private func posterPaths(for references: [PosterReference]) -> ([PosterReference: String?], Bool) {
+        var paths: [PosterReference: String?] = [:]
+        var missing: [PosterReference] = []
+        for reference in Set(references) {
+            if let known = posters.lookup(reference) { paths[reference] = known } else { missing.append(reference) }
         }
-        let (posterPath, resolved) = poster(for: reference)
-        guard resolved else { return previous.reverified(at: now, mark: previous.mark) }
-        item.posterURL = images.posterURL(for: posterPath)
-        return CachedResult(
-            provider: .trakt, snapshot: WatchSnapshot(last: item), fetchedAt: now, verifiedAt: now, poster: reference, posterResolved: true,
-            mark: previous.mark
-        )
-    }
-
-    /// The poster path and whether it is a definite answer. TMDB failing only ever costs the poster.
-    private func poster(for reference: PosterReference?) -> (String?, Bool) {
-        guard let reference else { return (nil, true) }
-        if let known = posters.lookup(reference) { return (known, true) }
-        guard let tmdb else { return (nil, true) }
-        switch TMDBAPI.parsePosterPath(http.send(tmdb.request(for: reference))) {
-        case .success(let path):
-            posters.store(path, for: reference)
-            return (path, true)
-        case .failure(let failure):
-            Logger.shared.warning("TMDB lookup for \(reference.kind.rawValue) \(reference.tmdbID) failed: \(failure.code)")
-            return (nil, false)
+        guard let tmdb, !missing.isEmpty else { return (paths, true) }
+        var resolved = true
+        for (reference, response) in zip(missing, http.send(missing.map(tmdb.request(for:)))) {
+            switch TMDBAPI.parsePosterPath(response) {
+            case .success(let path):
+                posters.store(path, for: reference)
+                paths[reference] = path
+            case .failure(let failure):
+                Logger.shared.warning("TMDB lookup for \(reference.kind.rawValue) \(reference.tmdbID) failed: \(failure.code)")
+                resolved = false
+            }
         }
+        return (paths, resolved)
     }
 
     /// Runs `call` with an access token (nil in public mode). On a 401, refreshes once and retries once.
