@@ -110,13 +110,16 @@ public final class LastWatchedFetcher: Sendable {
         let now = clock.now()
         let unchanged = previous?.snapshot == snapshot
         let activities = answers.activities?.success ?? previous?.mark.map(TraktLastActivities.init(mark:))
+        let complete = answers.watching?.failure == nil
         let result = CachedResult(
             provider: .trakt, snapshot: snapshot, fetchedAt: unchanged ? previous!.fetchedAt : now, verifiedAt: now,
+            stale: !complete,
             poster: entries?.first.flatMap(WatchedItemFormatter.posterReference) ?? previous?.poster,
             posterResolved: entries == nil ? previous?.posterResolved ?? true : resolved,
             mark: tokens == nil ? nil : activities?.mark
         )
         guard case .failure(let failure)? = answers.watching else { return .complete(result) }
+        // Flagged stale from the start: what plays now may have changed, so this is not a fresh answer.
         return .partial(result, .upstream(failure))
     }
 

@@ -18,7 +18,7 @@ import TraktWidgetCore
     }
 
     @Test(arguments: [
-        ("theme=blue", "theme"), ("theme=", "theme"), ("width=279", "width"), ("width=601", "width"),
+        ("theme=blue", "theme"), ("width=279", "width"), ("width=601", "width"),
         ("width=4e2", "width"), ("width=-300", "width"), ("width=%20300", "width"), ("limit=0", "limit"),
         ("limit=6", "limit"), ("radius=25", "radius"), ("radius=1.5", "radius"), ("hide=title", "hide"),
         ("hide=poster,,nope", "hide"), ("width=99999999999999999999", "width"),
@@ -31,6 +31,10 @@ import TraktWidgetCore
         #expect(error.status == 400)
         #expect(error.code == .invalidParameter)
         #expect(error.message.hasPrefix("Invalid `\(name)`"))
+    }
+
+    @Test func emptyValuesAreDefaults() throws {
+        #expect(try Self.parse("theme=&width=&limit=&radius=&hide=").get() == CardOptions())
     }
 
     @Test func boundsAreInclusive() throws {

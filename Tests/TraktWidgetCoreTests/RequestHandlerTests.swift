@@ -330,7 +330,7 @@ struct StubSource: LastWatchedSource {
         let ok = Self.get("/api/watch/history")
         #expect(ok.status == 200 && ok.header("Content-Type") == "application/json; charset=utf-8")
         #expect(String(decoding: ok.body, as: UTF8.self).hasPrefix(#"{"ok":true,"data":[{"type":"movie","title":"Amélie""#))
-        for bad in ["limit=0", "limit=11", "limit=x", "limit="] {
+        for bad in ["limit=0", "limit=11", "limit=x", "limit=%2D1"] {
             let response = Self.get("/api/watch/history", bad)
             #expect(response.status == 400 && Self.errorCode(response) == "INVALID_PARAMETER", "\(bad)")
         }

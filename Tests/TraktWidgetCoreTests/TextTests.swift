@@ -47,7 +47,7 @@ import TraktWidgetCore
         let query = QueryString("a=1&b=x%20y+z&c&a=2&bad=%ZZ&utf=%E5%8D%83")
         #expect(query["a"] == "1")
         #expect(query["b"] == "x y z")
-        #expect(query["c"] == "")
+        #expect(query["c"] == nil, "empty is absent, as for nginx's $arg_c")
         #expect(query["bad"] == "\u{FFFD}")
         #expect(query["utf"] == "千")
         #expect(query["missing"] == nil)

@@ -12,8 +12,6 @@ public struct QueryString: Sendable {
         }
     }
 
-    public subscript(name: String) -> String? { values[name] }
-
     /// nil when the escapes do not form UTF-8: the value is then unusable, not silently altered.
     static func decode(_ text: Substring) -> String? {
         var bytes: [UInt8] = []
@@ -41,10 +39,16 @@ public struct QueryString: Sendable {
         }
     }
 
+    /// The value, nil when absent or empty: nginx's `$arg_name` is "" for both, so the responder must
+    /// not tell them apart either (the cache key is built from those variables).
+    public subscript(name: String) -> String? {
+        values[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     /// A whole number in `range`, `fallback` when absent. Digits only: no sign, spaces or exponent.
     public func integer(_ name: String, in range: ClosedRange<Int>, default fallback: Int) -> Result<Int, APIError> {
-        guard let text = values[name] else { return .success(fallback) }
-        guard !text.isEmpty, text.utf8.count <= 6, text.utf8.allSatisfy({ (48...57).contains($0) }),
+        guard let text = self[name] else { return .success(fallback) }
+        guard text.utf8.count <= 6, text.utf8.allSatisfy({ (48...57).contains($0) }),
               let value = Int(text), range.contains(value)
         else {
             return .failure(.invalidParameter(name, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)"))
