@@ -26,7 +26,7 @@ overflow:hidden;background:var(--_ph)}
 .poster::before{content:"";position:absolute;inset:0;background:var(--_muted);opacity:.45;-webkit-mask:${FILM};mask:${FILM}}
 img{position:absolute;inset:0;width:100%;height:100%;object-fit:cover;opacity:0}
 img.ok{opacity:1}
-.body{display:flex;flex-direction:column;gap:.15em;min-width:0}
+.body{flex:1;display:flex;flex-direction:column;gap:.15em;min-width:0}
 .kicker,.meta{color:var(--_muted);font-size:.85em}
 .kicker{font-size:.78em;font-weight:500;letter-spacing:.02em}
 .title{font-size:1.1em;font-weight:650;line-height:1.25;overflow-wrap:anywhere;
