@@ -57,11 +57,11 @@ public final class Runtime: Sendable {
             tokens: tokens, images: configuration.tmdb.images, clock: clock
         )
         let policy = CachePolicy(ttl: configuration.cacheTTL)
-        // A cold request waits at most for a token refresh, the history round, the TMDB round and the
-        // poster images round (fetched before the result is published, so no card goes out without them).
+        // A cold request waits at most for a token refresh, the history round and the TMDB round (a card
+        // request also for the poster images round, after the JSON is out).
         engine = LastWatchedEngine(
             policy: policy, fetcher: fetcher, store: store, tokens: tokens, clock: clock,
-            coldWait: configuration.timeouts.total * 4 + 1,
+            coldWait: configuration.timeouts.total * 3 + 1,
             posters: PosterBytes(http: http, clock: clock), cardPosters: CardPosters(images: configuration.tmdb.images)
         )
         handler = RequestHandler(source: engine, ttl: Int(configuration.cacheTTL))

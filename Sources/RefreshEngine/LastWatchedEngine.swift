@@ -16,6 +16,8 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     /// The card variants and history lists of the scheduler's result; rebuilt, off the lock, after it
     /// changes. Guarded by `lock` too.
     private var views: WatchViews?
+    /// A refresh has landed and its views are being built: card requests wait for them.
+    private var buildingViews = false
 
     private let fetcher: LastWatchedFetcher
     private let store: any TokenStore
@@ -92,8 +94,12 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
         case .failure(let error):
             return .failure(error)
         case .result(let result, let maxAge):
-            let held = lock.withLock { views?.result === result ? views : nil }
-            // Built here only in the moment between a refresh landing and its views being installed.
+            // Right after a refresh lands, its views are still being built (poster images first): wait
+            // for them rather than send a card without its poster for a whole max-age.
+            let held = lock.withLock {
+                _ = lock.wait(until: { views?.result === result || !buildingViews }, timeout: coldWait)
+                return views?.result === result ? views : nil
+            }
             let current = held ?? WatchViews(result: result, posters: posterImages(result), sources: cardPosters, now: clock.now())
             return .views(current, maxAge: maxAge)
         }
@@ -151,12 +157,11 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     @discardableResult
     private func refresh(from previous: CachedResult?) -> RefreshFailure? {
         let outcome = fetcher.fetch(previous: previous)
-        // Poster images before the result is published, so no card goes out without them.
-        if let result = outcome.result {
-            posters?.fetchMissing(cardPosters.urls(for: result.snapshot))
-        }
         let now = clock.now()
-        let actions = lock.withLock { signal(scheduler.land(outcome.landing, now: now)) }
+        let actions = lock.withLock {
+            buildingViews = true
+            return signal(scheduler.land(outcome.landing, now: now))
+        }
         for action in actions {
             switch action {
             case .backOff(let until, let failure):
@@ -167,19 +172,31 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
                 preconditionFailure("unexpected action after a landing: \(action)")
             }
         }
-        rebuildViews(fetchingPosters: false)
+        // After the JSON is out: the card's poster images, then its views (card requests wait for them).
+        rebuildViews(fetchingPosters: true)
         return outcome.failure
     }
 
     /// Renders the views of the current result (again the variants the previous views held) outside
     /// the lock, and installs them unless another refresh replaced the result meanwhile.
     private func rebuildViews(fetchingPosters: Bool) {
-        let (current, previous) = lock.withLock { (scheduler.cached, views) }
-        guard let current, previous?.result !== current else { return }
+        let (current, previous) = lock.withLock {
+            buildingViews = true
+            return (scheduler.cached, views)
+        }
+        guard let current, previous?.result !== current else {
+            lock.withLock {
+                buildingViews = false
+                lock.broadcast()
+            }
+            return
+        }
         if fetchingPosters { posters?.fetchMissing(cardPosters.urls(for: current.snapshot)) }
         let built = WatchViews(result: current, posters: posterImages(current), sources: cardPosters, now: clock.now(), previous: previous)
         lock.withLock {
             if scheduler.cached === current { views = built }
+            buildingViews = false
+            lock.broadcast()
         }
     }
 
