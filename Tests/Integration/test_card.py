@@ -176,6 +176,9 @@ def test_headers_etag_and_304(fake, card_stack):
     # Another variant is another cache entry; a parameter the card ignores is not.
     assert card(stack, "theme=light").body != first.body
     assert card(stack, "theme=dark&v=2").headers["X-Cache-Status"] == "HIT"
+    # A repeated parameter: nginx keys the first value, and the responder reads the first one too.
+    assert parse(card(stack, "width=300&width=500").body).get("width") == "300"
+    assert parse(card(stack, "width=300").body).get("width") == "300"
 
 
 def test_cors_on_the_card(fake, card_stack):
