@@ -41,7 +41,7 @@ public final class WatchViews: Sendable {
     public func card(_ options: CardOptions) -> RenderedBody {
         if let hit = cards.withLock({ $0.value(for: options) }) { return hit }
         let rendered = render(options)
-        cards.withLock { $0.set(rendered, for: options) }
+        cards.withLock { _ = $0.set(rendered, for: options) }
         return rendered
     }
 
