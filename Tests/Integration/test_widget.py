@@ -152,7 +152,7 @@ class WidgetServer:
 
             def do_GET(self):
                 path = self.path.split("?")[0]
-                if path == "/api/trakt/last":
+                if path in ("/api/trakt/last", "/api/watch/last"):
                     return server._api(self)
                 if path == "/":
                     return self._send(200, (WEB / "index.html").read_bytes(), "text/html; charset=utf-8",
@@ -369,7 +369,7 @@ def test_movie(page, site):
         assert w["time"]["datetime"] == watched
         assert watched[:4] in w["time"]["title"]
     link = driver.find_element(By.CSS_SELECTOR, "trakt-last-watched").shadow_root.find_element(By.CSS_SELECTOR, "a")
-    assert link.accessible_name == "Last watched The Matrix"
+    assert link.accessible_name == "Last watched The Matrix on Trakt"
     assert broken_images(driver) == []
     shot(driver, "movie")
 
@@ -397,7 +397,7 @@ def test_episode(page, site):
         assert "watched yesterday" in w["text"]
         assert w["href"] == "https://trakt.tv/shows/severance/seasons/2/episodes/7"
     link = driver.find_element(By.CSS_SELECTOR, "trakt-last-watched").shadow_root.find_element(By.CSS_SELECTOR, "a")
-    assert link.accessible_name == "Last watched Severance S2 E7 Chikhai Bardo"
+    assert link.accessible_name == "Last watched Severance S2 E7 Chikhai Bardo on Trakt"
     wait_posters(driver)
     assert all(w["img"]["src"] == site.poster_url(site.poster_ok) for w in widgets(driver))  # the show's poster
     shot(driver, "episode")
