@@ -23,7 +23,7 @@ let package = Package(
         // The I/O shell: FastCGI transport, libcurl clients, token stores, the refresh engine.
         .target(
             name: "TraktWidgetKit",
-            dependencies: ["TraktWidgetCore", "CFastCGI", "CCurl", "CLibPQ"]
+            dependencies: ["TraktWidgetCore", "CFastCGI", "CCurl", "CLibPQ", "LetterboxdFeed"]
         ),
 
         // libxml2's streaming reader, and the Letterboxd RSS feed read with it.

@@ -1,7 +1,8 @@
 /// A successful fetch: a new snapshot, or upstream's word that the held one is still current.
 public enum FetchOutcome: Equatable, Sendable {
-    /// `mark` is stored with the snapshot and handed back on the next refresh.
-    case updated(WatchSnapshot, mark: ChangeMark?)
+    /// `mark` is stored with the snapshot and handed back on the next refresh. `posterRetry` is the
+    /// newest item's TMDB reference when TMDB failed for it, so a later refresh can ask again alone.
+    case updated(WatchSnapshot, mark: ChangeMark?, posterRetry: PosterReference? = nil)
     /// Letterboxd's 304: keep the held snapshot; `mark` replaces the held mark.
     case notModified(mark: ChangeMark?)
 }
