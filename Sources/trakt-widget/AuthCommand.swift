@@ -36,7 +36,7 @@ struct AuthCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try Startup.configuration(Startup.environment())
-        guard configuration.trakt.clientSecret != nil else {
+        guard let trakt = configuration.trakt, trakt.clientSecret != nil else {
             Logger.shared.error("TRAKT_CLIENT_SECRET is required to authorize (OAuth mode)")
             throw ExitCode(Startup.configurationExitCode)
         }
@@ -49,7 +49,7 @@ struct AuthCommand: ParsableCommand {
             Logger.shared.error("cannot start: \(error)")
             throw ExitCode.failure
         }
-        let oauth = OAuthClient(settings: configuration.trakt, http: http)
+        let oauth = OAuthClient(settings: trakt, http: http)
 
         if revoke {
             try revokeStored(store: store, oauth: oauth)

@@ -21,12 +21,15 @@ public final class Runtime: Sendable {
 
         // Public mode needs no token at all, so no token can ever die. It applies when a username is set
         // and there is no OAuth token to use: no client secret, or no token stored or given.
+        guard let traktSettings = configuration.trakt else {
+            throw ConfigError("WATCH_PROVIDER", "\(configuration.provider.rawValue) is not wired into the runtime yet")
+        }
         let record = try? store.loadTokens()
         let hasToken = record?.pair != nil || configuration.bootstrapRefreshToken != nil
-        let isPublic = configuration.username != nil && (configuration.trakt.clientSecret == nil || !hasToken)
+        let isPublic = configuration.username != nil && (traktSettings.clientSecret == nil || !hasToken)
         mode = isPublic ? .public : .oauth
 
-        var trakt = configuration.trakt
+        var trakt = traktSettings
         trakt.publicUsername = isPublic ? configuration.username : nil
         if isPublic {
             tokens = nil
