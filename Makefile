@@ -48,7 +48,7 @@ integration: build
 run:
 	@.ci/require-packages .ci/run-packages.txt
 	$(MAKE) --no-print-directory release
-	TRAKT_WIDGET_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) Tests/Integration/localstack.py
+	cd Tests/Integration && TRAKT_WIDGET_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) -m harness.localstack
 
 # Pins the server side to CPU 0 and wrk to CPU 1; BENCH_ARGS passes options to the script, e.g.
 # BENCH_ARGS="--quick --out -" for a fast smoke run, or "--wait-quiet 1200" to wait for a quiet machine.

@@ -13,19 +13,17 @@ curl and systemd-analyze on PATH. API checks that need the real responder live i
 
 from __future__ import annotations
 
-import http.client
-import itertools
 import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from waiting import free_tcp_port, stop_process, tcp_port_accepts, wait_until
+from harness import Headers, Response, free_tcp_port, fresh_source, http_request, stop_process, tcp_port_accepts, wait_until
+from harness.http import raw_exchange
 
 REPO = Path(__file__).resolve().parents[2]
 NGINX_DIR = REPO / "nginx"
@@ -59,7 +57,7 @@ JS = 'document.currentScript && console.log("trakt widget");\n'
 # files through the symlink here and /etc/nginx/trakt-widget/ in production. The locations file
 # is never copied or edited. Each substitution must match exactly once: if a shipped file changes
 # shape, the tests fail loudly instead of silently testing something else.
-# (The full-stack harness in nginxconf.py renders its own plain-HTTP server around the same
+# (The full-stack harness in harness/nginx.py renders its own plain-HTTP server around the same
 # shipped locations file; this module adds the production layout and the shipped TLS server.)
 
 PROD_CACHE_DIR = "/var/cache/nginx/trakt-widget"
@@ -275,56 +273,19 @@ def directives_by_depth(text: str):
     return found
 
 
-_source_ips = (f"127.0.{a}.{b}" for a, b in itertools.product(range(1, 255), range(1, 255)))
-
-
-def fresh_source() -> str:
-    """A loopback address no other test used: limit_req buckets are per client address."""
-    return next(_source_ips)
-
-
-class Response:
-    def __init__(self, status, headers, body):
-        self.status, self.headers, self.body = status, headers, body
-
-    def header(self, name):
-        values = self.all(name)
-        return values[0] if values else None
-
-    def all(self, name):
-        return [v for k, v in self.headers if k.lower() == name.lower()]
-
-    def json(self):
-        return json.loads(self.body)
-
-
 def request(port, path, method="GET", headers=None, source=None) -> Response:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10,
-                                      source_address=(source or fresh_source(), 0))
-    try:
-        conn.request(method, path, headers=headers or {})
-        r = conn.getresponse()
-        return Response(r.status, r.getheaders(), r.read())
-    finally:
-        conn.close()
-
-
-def raw_request(port, data: bytes) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(data)
-        chunks = []
-        while chunk := s.recv(65536):
-            chunks.append(chunk)
-    return b"".join(chunks)
+    """Through the test nginx; from a loopback address no other request used unless `source` is given
+    (limit_req buckets are per client address)."""
+    return http_request(f"http://127.0.0.1:{port}{path}", method, headers, timeout=10, source=source or fresh_source())
 
 
 def assert_json_error(r: Response, status: int, code: str):
     assert r.status == status, (r.status, r.body)
-    assert r.header("Content-Type") == "application/json; charset=utf-8"
+    assert r.headers.get("Content-Type") == "application/json; charset=utf-8"
     assert b"<html" not in r.body.lower()
     body = r.json()
     assert body["ok"] is False and body["code"] == code and body["error"]
-    assert r.header("Cache-Control") == "no-store"
+    assert r.headers.get("Cache-Control") == "no-store"
 
 
 def make_web_root(path: Path) -> Path:
@@ -435,7 +396,7 @@ def curl_headers(tls, *args, path="/"):
     lines = r.stdout.splitlines()
     status = int(lines[0].split()[1])
     headers = [tuple(x.strip() for x in l.split(":", 1)) for l in lines[1:] if ":" in l]
-    return Response(status, headers, b"")
+    return Response(status, Headers(headers), b"")
 
 
 # --------------------------------------------------------------------------------------------
@@ -542,13 +503,13 @@ def test_nginx_t_rejects_a_broken_config(tmp_path, cert):
 def test_responder_down_gives_json_502(plain, path):
     r = request(plain, path)
     assert_json_error(r, 502, "BACKEND_UNAVAILABLE")
-    assert r.header("Access-Control-Allow-Origin") is None
+    assert r.headers.get("Access-Control-Allow-Origin") is None
 
 
 def test_head_on_dead_responder_has_json_type_and_no_body(plain):
     r = request(plain, "/api/trakt/last", method="HEAD")
     assert r.status == 502 and r.body == b""
-    assert r.header("Content-Type") == "application/json; charset=utf-8"
+    assert r.headers.get("Content-Type") == "application/json; charset=utf-8"
 
 
 @pytest.mark.parametrize("path,method", [
@@ -563,16 +524,8 @@ def test_unknown_paths_give_json_404(plain, path, method):
 
 
 def test_rate_limit_gives_json_429(plain):
-    source = fresh_source()
-    conn = http.client.HTTPConnection("127.0.0.1", plain, timeout=10, source_address=(source, 0))
-    responses = []
-    try:
-        for _ in range(30):
-            conn.request("GET", "/api/trakt/last", headers={"Origin": ALLOWED})
-            r = conn.getresponse()
-            responses.append(Response(r.status, r.getheaders(), r.read()))
-    finally:
-        conn.close()
+    source = fresh_source()  # all 30 from one client address
+    responses = [request(plain, "/api/trakt/last", headers={"Origin": ALLOWED}, source=source) for _ in range(30)]
     statuses = [r.status for r in responses]
     # burst=10 nodelay: the first 11 go through (to a dead responder: 502), then 429s.
     assert statuses[0] == 502
@@ -580,8 +533,8 @@ def test_rate_limit_gives_json_429(plain):
     assert len(limited) >= 15, statuses
     r = limited[0]
     assert_json_error(r, 429, "RATE_LIMITED")
-    assert r.header("Retry-After") == "1"
-    assert r.header("Access-Control-Allow-Origin") == ALLOWED   # the page can read the 429
+    assert r.headers.get("Retry-After") == "1"
+    assert r.headers.get("Access-Control-Allow-Origin") == ALLOWED   # the page can read the 429
     # Per client address: another address is not limited.
     assert request(plain, "/api/trakt/last").status == 502
 
@@ -601,12 +554,12 @@ def test_cors_preflight_allowed_origin(plain, origin, path):
         "Origin": origin, "Access-Control-Request-Method": "GET",
         "Access-Control-Request-Headers": "if-none-match"})
     assert r.status == 204 and r.body == b""
-    assert r.header("Access-Control-Allow-Origin") == origin
-    assert r.header("Access-Control-Allow-Methods") == "GET, HEAD, OPTIONS"
-    assert "If-None-Match" in r.header("Access-Control-Allow-Headers")
-    assert r.header("Access-Control-Max-Age") == "86400"
-    assert r.all("Vary") == ["Origin"]
-    assert r.header("X-Content-Type-Options") == "nosniff"
+    assert r.headers.get("Access-Control-Allow-Origin") == origin
+    assert r.headers.get("Access-Control-Allow-Methods") == "GET, HEAD, OPTIONS"
+    assert "If-None-Match" in r.headers.get("Access-Control-Allow-Headers")
+    assert r.headers.get("Access-Control-Max-Age") == "86400"
+    assert r.headers.get_all("Vary") == ["Origin"]
+    assert r.headers.get("X-Content-Type-Options") == "nosniff"
 
 
 @pytest.mark.parametrize("origin", [FOREIGN, "https://www.example.com.evil.net", "null",
@@ -614,33 +567,33 @@ def test_cors_preflight_allowed_origin(plain, origin, path):
 def test_cors_foreign_origin_gets_no_cors_headers(plain, origin):
     for method, headers in (("OPTIONS", {"Access-Control-Request-Method": "GET"}), ("GET", {})):
         r = request(plain, "/api/trakt/last", method=method, headers={"Origin": origin, **headers})
-        assert not [k for k, _ in r.headers if k.lower().startswith("access-control-")], r.headers
-        assert r.all("Vary") == ["Origin"]
+        assert not [k for k, _ in r.headers.items() if k.lower().startswith("access-control-")], r.headers
+        assert r.headers.get_all("Vary") == ["Origin"]
 
 
 def test_cors_simple_get_from_allowed_origin(plain):
     r = request(plain, "/api/trakt/last", headers={"Origin": ALLOWED})
-    assert r.header("Access-Control-Allow-Origin") == ALLOWED
+    assert r.headers.get("Access-Control-Allow-Origin") == ALLOWED
     # Preflight-only headers stay off normal responses.
-    assert r.header("Access-Control-Allow-Methods") is None
-    assert r.header("Access-Control-Max-Age") is None
+    assert r.headers.get("Access-Control-Allow-Methods") is None
+    assert r.headers.get("Access-Control-Max-Age") is None
 
 
 def test_widget_script_is_loadable_as_cross_origin_module(plain):
     """<script type="module"> is fetched in CORS mode: embedding pages need ACAO on the script."""
     ok = request(plain, "/widget/trakt-widget.js", headers={"Origin": ALLOWED})
-    assert ok.status == 200 and ok.header("Access-Control-Allow-Origin") == ALLOWED
+    assert ok.status == 200 and ok.headers.get("Access-Control-Allow-Origin") == ALLOWED
     foreign = request(plain, "/widget/trakt-widget.js", headers={"Origin": FOREIGN})
-    assert foreign.status == 200 and foreign.header("Access-Control-Allow-Origin") is None
+    assert foreign.status == 200 and foreign.headers.get("Access-Control-Allow-Origin") is None
 
 
 def test_vary_origin_without_origin_header(plain):
     for path in ("/api/trakt/last", "/", "/widget/trakt-widget.js", "/nope"):
-        assert request(plain, path).all("Vary")[:1] == ["Origin"], path
+        assert request(plain, path).headers.get_all("Vary")[:1] == ["Origin"], path
 
 
 def test_bad_request_is_json(plain):
-    raw = raw_request(plain, b"GET / HTTP/1.1\r\n\r\n")          # HTTP/1.1 without Host
+    raw = raw_exchange(plain, b"GET / HTTP/1.1\r\n\r\n")          # HTTP/1.1 without Host
     head, _, body = raw.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400 ")
     assert b"Content-Type: application/json; charset=utf-8" in head
@@ -663,19 +616,19 @@ def test_static_method_not_allowed_is_json(plain):
 def test_demo_page(plain):
     r = request(plain, "/")
     assert r.status == 200 and b"trakt widget demo" in r.body
-    assert r.header("Content-Type") == "text/html; charset=utf-8"
-    assert r.header("Cache-Control") == "no-cache"
-    assert r.header("ETag")
-    csp = r.header("Content-Security-Policy")
+    assert r.headers.get("Content-Type") == "text/html; charset=utf-8"
+    assert r.headers.get("Cache-Control") == "no-cache"
+    assert r.headers.get("ETag")
+    csp = r.headers.get("Content-Security-Policy")
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
 
 
 def test_widget_script(plain):
     r = request(plain, "/widget/trakt-widget.js")
     assert r.status == 200 and r.body == JS.encode()
-    assert r.header("Content-Type").startswith("application/javascript")
-    assert r.header("Cache-Control") == "max-age=3600"
-    etag = r.header("ETag")
+    assert r.headers.get("Content-Type").startswith("application/javascript")
+    assert r.headers.get("Cache-Control") == "max-age=3600"
+    etag = r.headers.get("ETag")
     assert request(plain, "/widget/trakt-widget.js", headers={"If-None-Match": etag}).status == 304
 
 
@@ -691,13 +644,13 @@ def test_shipped_demo_page_fits_the_csp():
 @pytest.mark.parametrize("path", ["/", "/widget/trakt-widget.js", "/api/trakt/last", "/api/nope"])
 def test_security_headers_over_plain_http(plain, path):
     r = request(plain, path)
-    assert r.header("X-Content-Type-Options") == "nosniff"
-    assert r.header("X-Frame-Options") == "DENY"
-    assert r.header("Referrer-Policy") == "strict-origin-when-cross-origin"
-    assert r.header("Content-Security-Policy")
-    assert r.header("Server") == "nginx"                      # no version
+    assert r.headers.get("X-Content-Type-Options") == "nosniff"
+    assert r.headers.get("X-Frame-Options") == "DENY"
+    assert r.headers.get("Referrer-Policy") == "strict-origin-when-cross-origin"
+    assert r.headers.get("Content-Security-Policy")
+    assert r.headers.get("Server") == "nginx"                      # no version
     # HSTS only over TLS (browsers ignore it on plain HTTP; see the TLS tests).
-    assert r.header("Strict-Transport-Security") is None
+    assert r.headers.get("Strict-Transport-Security") is None
 
 
 def test_custom_origins(tmp_path, web_root):
@@ -706,9 +659,9 @@ def test_custom_origins(tmp_path, web_root):
         tmp_path, ports[0], tmp_path / "none.sock", web_root, origins=["http://localhost:8000"]))
     try:
         ok = request(port, "/api/trakt/last", method="OPTIONS", headers={"Origin": "http://localhost:8000"})
-        assert ok.header("Access-Control-Allow-Origin") == "http://localhost:8000"
+        assert ok.headers.get("Access-Control-Allow-Origin") == "http://localhost:8000"
         other = request(port, "/api/trakt/last", method="OPTIONS", headers={"Origin": ALLOWED})
-        assert other.header("Access-Control-Allow-Origin") is None
+        assert other.headers.get("Access-Control-Allow-Origin") is None
     finally:
         stop_nginx(proc)
 
@@ -723,7 +676,7 @@ def test_custom_origins(tmp_path, web_root):
 def test_tls_hsts_on_every_response(tls, path, args, status):
     r = curl_headers(tls, *args, path=path)
     assert r.status == status
-    assert r.all("strict-transport-security") == [HSTS]     # present, exactly once
+    assert r.headers.get_all("strict-transport-security") == [HSTS]     # present, exactly once
 
 
 def test_tls_json_error_body(tls):
@@ -776,19 +729,19 @@ def test_tls_legacy_versions_refused(tls, legacy_tls_server, version):
 def test_http_port_redirects_to_https(tls):
     r = request(tls["http_port"], "/api/trakt/last?x=1")
     assert r.status == 301
-    assert r.header("Location") == f"https://{SERVER_NAME}/api/trakt/last?x=1"
+    assert r.headers.get("Location") == f"https://{SERVER_NAME}/api/trakt/last?x=1"
 
 
 def test_http_port_serves_acme_challenge(tls):
     r = request(tls["http_port"], "/.well-known/acme-challenge/tok3n")
     assert r.status == 200 and r.body == b"tok3n.keyauth"
-    assert r.header("Content-Type") == "text/plain"
+    assert r.headers.get("Content-Type") == "text/plain"
 
 
 def test_plain_http_on_tls_port_redirects(tls):
     r = request(tls["port"], "/widget/trakt-widget.js")
     assert r.status == 301
-    assert r.header("Location") == f"https://{SERVER_NAME}/widget/trakt-widget.js"
+    assert r.headers.get("Location") == f"https://{SERVER_NAME}/widget/trakt-widget.js"
 
 
 # --------------------------------------------------------------------------------------------

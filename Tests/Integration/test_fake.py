@@ -10,9 +10,7 @@ from typing import Any
 
 import pytest
 
-from fakeclient import FakeError, FakeUpstream
-from httpclient import HttpResponse, http_request
-from waiting import wait_until
+from harness import FakeError, FakeUpstream, Response, http_request, wait_until
 
 FIXTURES = Path(__file__).resolve().parents[1] / "Fixtures"
 UA = "trakt-widget-tests/1.0"
@@ -20,7 +18,7 @@ CLIENT = {"client_id": "test-client-id", "client_secret": "test-client-secret-XY
           "redirect_uri": "urn:ietf:wg:oauth:2.0:oob"}
 
 
-def trakt_get(fake: FakeUpstream, path: str, token: str | None = None, **header_overrides: str | None) -> HttpResponse:
+def trakt_get(fake: FakeUpstream, path: str, token: str | None = None, **header_overrides: str | None) -> Response:
     headers: dict[str, str | None] = {
         "User-Agent": UA, "trakt-api-version": "2", "trakt-api-key": "test-client-id",
         "Content-Type": "application/json",
@@ -32,19 +30,19 @@ def trakt_get(fake: FakeUpstream, path: str, token: str | None = None, **header_
 
 
 def post_json(fake: FakeUpstream, path: str, payload: dict[str, Any], user_agent: str | None = UA,
-              timeout: float = 10.0) -> HttpResponse:
+              timeout: float = 10.0) -> Response:
     headers = {"Content-Type": "application/json"}
     if user_agent:
         headers["User-Agent"] = user_agent
     return http_request(fake.url + path, "POST", headers, json.dumps(payload).encode(), timeout)
 
 
-def refresh(fake: FakeUpstream, refresh_token: str, **overrides: Any) -> HttpResponse:
+def refresh(fake: FakeUpstream, refresh_token: str, **overrides: Any) -> Response:
     body = {**CLIENT, "grant_type": "refresh_token", "refresh_token": refresh_token, **overrides}
     return post_json(fake, "/oauth/token", body)
 
 
-def tmdb_get(fake: FakeUpstream, path: str, key: str = "test-tmdb-key-XYZ") -> HttpResponse:
+def tmdb_get(fake: FakeUpstream, path: str, key: str = "test-tmdb-key-XYZ") -> Response:
     return http_request(f"{fake.url}{path}?api_key={key}", headers={"User-Agent": UA})
 
 

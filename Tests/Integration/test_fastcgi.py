@@ -2,7 +2,7 @@
 
 Every response read through `call()` is checked for the invariants that hold for all of them: a
 `Status:` line first, `Content-Type: application/json; charset=utf-8`, a JSON body (never HTML), no
-body on HEAD or 304. Synchronisation is by polling with deadlines (waiting.wait_until): a test waits
+body on HEAD or 304. Synchronisation is by polling with deadlines (harness.wait_until): a test waits
 for a counter in the fake, a log line, or a response to change, never for a fixed time.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import signal
 import socket
 import struct
@@ -21,12 +22,11 @@ from typing import Any, Callable, Mapping
 
 import pytest
 
-import rawfcgi
-from fakeclient import FakeUpstream
-from fcgiclient import FcgiResponse, fcgi_request, parse_cgi_output
-from responderproc import (TEST_CLIENT_ID, TEST_CLIENT_SECRET, TEST_TMDB_API_KEY, Responder, binary_path,
-                           responder_env)
-from waiting import free_tcp_port, wait_until
+import harness
+from harness import (TEST_CLIENT_ID, TEST_CLIENT_SECRET, TEST_TMDB_API_KEY, FakeUpstream, Responder, Response,
+                     free_tcp_port, responder_env, wait_until)
+from harness import fastcgi
+from harness.fixtures import require_binary
 
 JSON_TYPE = "application/json; charset=utf-8"
 LAST = "/api/trakt/last"
@@ -36,6 +36,7 @@ TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 STATUS_LINE = re.compile(rb"^Status: (\d{3}) [A-Za-z ]+\r\n")
 CACHE_CONTROL_OK = re.compile(r"^public, max-age=(\d+), stale-while-revalidate=(\d+), stale-if-error=86400$")
 POSTER_BASE = "https://image.tmdb.org/t/p/w500"
+CGI_FCGI = shutil.which("cgi-fcgi") or "/usr/bin/cgi-fcgi"
 GOT_POSTER = "/1XS1oqL89opfnbLl8WnZY1O1uJx.jpg"  # the recorded poster of TMDB tv 1399 (fixture body)
 
 StartResponder = Callable[..., Responder]
@@ -81,10 +82,10 @@ def expected_last_body(data: dict[str, Any] | None, cached_at: str, stale: bool 
 # --- requests, with the invariants every response must satisfy ---------------------------------------
 
 
-def check_invariants(raw: bytes, method: str) -> FcgiResponse:
+def check_invariants(raw: bytes, method: str) -> Response:
     match = STATUS_LINE.match(raw)
     assert match, f"response does not start with a Status: line: {raw[:120]!r}"
-    status, headers, body = parse_cgi_output(raw)
+    status, headers, body = fastcgi.parse_cgi_output(raw)
     assert int(match.group(1)) == status
     if status != 304:
         assert headers.get_all("Content-Type") == [JSON_TYPE], headers
@@ -96,26 +97,24 @@ def check_invariants(raw: bytes, method: str) -> FcgiResponse:
         assert isinstance(parsed, dict) and isinstance(parsed.get("ok"), bool), body[:200]
     if method != "HEAD" and status != 304 and "Content-Length" in headers:
         assert int(headers["Content-Length"]) == len(body)
-    return FcgiResponse(status, headers, body, "")
+    return Response(status, headers, body, "")
 
 
 def call(address: str | tuple[str, int], method: str = "GET", path: str = LAST,
-         headers: Mapping[str, str] | None = None, timeout: float = 15.0, **kwargs: Any) -> FcgiResponse:
-    """One request through the raw FastCGI client, checked against the universal invariants."""
-    with rawfcgi.connect(address, timeout) as sock:
-        sock.sendall(rawfcgi.request_bytes(method, path, headers, **kwargs))
-        raw = rawfcgi.raw_stdout(sock)
-    return check_invariants(raw, method)
+         headers: Mapping[str, str] | None = None, timeout: float = 15.0, **kwargs: Any) -> Response:
+    """One request through the harness's FastCGI client, checked against the universal invariants."""
+    stdout, _ = fastcgi.exchange(address, method, path, headers, timeout=timeout, **kwargs)
+    return check_invariants(stdout, method)
 
 
-def data_of(response: FcgiResponse) -> dict[str, Any] | None:
+def data_of(response: Response) -> dict[str, Any] | None:
     assert response.status == 200, (response.status, response.body)
     body = response.json()
     assert body["ok"] is True
     return body["data"]
 
 
-def assert_error(response: FcgiResponse, status: int, code: str) -> dict[str, Any]:
+def assert_error(response: Response, status: int, code: str) -> dict[str, Any]:
     assert response.status == status, (response.status, response.body)
     body = response.json()
     assert list(body) == ["ok", "code", "error"], body
@@ -123,7 +122,7 @@ def assert_error(response: FcgiResponse, status: int, code: str) -> dict[str, An
     return body
 
 
-def assert_unavailable(response: FcgiResponse, code: str = "UPSTREAM_UNAVAILABLE") -> int:
+def assert_unavailable(response: Response, code: str = "UPSTREAM_UNAVAILABLE") -> int:
     """A 503 error that must not be cached and tells when to come back; returns Retry-After."""
     assert_error(response, 503, code)
     assert response.headers.get_all("Cache-Control") == ["no-store"]
@@ -132,9 +131,9 @@ def assert_unavailable(response: FcgiResponse, code: str = "UPSTREAM_UNAVAILABLE
     return int(retry_after)
 
 
-def wait_for_stale(sock: str, timeout: float = 10.0) -> FcgiResponse:
+def wait_for_stale(sock: str, timeout: float = 10.0) -> Response:
     """Requests until the responder serves its stale copy (each request may start a refresh)."""
-    def stale() -> FcgiResponse | None:
+    def stale() -> Response | None:
         response = call(sock)
         assert response.status == 200, (response.status, response.body)
         return response if response.json().get("stale") is True else None
@@ -154,12 +153,6 @@ def sync_counts(fake: FakeUpstream) -> dict[str, int]:
     return {p: n for p, n in fake.counters().items() if p.startswith(("/sync", "/users", "/oauth"))}
 
 
-def require_binary() -> Path:
-    path = binary_path()
-    assert path.exists(), f"responder binary not found at {path}: build it or set TRAKT_WIDGET_BIN"
-    return path
-
-
 def version() -> str:
     out = subprocess.run([str(require_binary()), "--version"], capture_output=True, text=True, timeout=10)
     assert out.returncode == 0, out.stderr
@@ -167,8 +160,16 @@ def version() -> str:
 
 
 def run_cli(args: list[str], env: Mapping[str, str], cwd: Path, timeout: float = 30.0) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([str(require_binary()), *args], env=dict(env), cwd=cwd, stdin=subprocess.DEVNULL,
-                          capture_output=True, timeout=timeout)
+    return harness.run_cli(args, env, cwd, timeout, require_binary())
+
+
+def cgi_fcgi(sock: str) -> Response:
+    """GET /api/trakt/last through libfcgi's own client, `cgi-fcgi`, which forwards its whole
+    environment as the request's parameters."""
+    env = fastcgi.cgi_params("GET", LAST, "", {}, b"")
+    proc = subprocess.run([CGI_FCGI, "-bind", "-connect", sock], env=env, capture_output=True, timeout=15)
+    status, headers, body = fastcgi.parse_cgi_output(proc.stdout)
+    return Response(status, headers, body, proc.stderr.decode("utf-8", "replace"))
 
 
 @pytest.fixture
@@ -192,7 +193,7 @@ def cli_env(fake: FakeUpstream, tmp_path: Path) -> Callable[..., dict[str, str]]
 def test_movie(fake: FakeUpstream, responder: StartResponder, via: str, client: str) -> None:
     fake.scenario(movies=[movie()], episodes=[episode(watched_at="2020-01-01T00:00:00.000Z")])
     proc = responder(via=via)
-    response = call(proc.sock) if client == "raw" else fcgi_request(proc.sock)
+    response = call(proc.sock) if client == "raw" else cgi_fcgi(proc.sock)
     assert response.status == 200
     cached_at = response.json()["cached_at"]
     assert TIMESTAMP.match(cached_at), cached_at
@@ -481,9 +482,8 @@ def test_head_on_an_error_has_no_body(fake: FakeUpstream, responder: StartRespon
     for status, params in cases.items():
         get = call(proc.sock, params=params)
         assert get.status == int(status)
-        with rawfcgi.connect(proc.sock) as sock:
-            sock.sendall(rawfcgi.request_bytes("HEAD", params=params))
-            head_status, head_headers, head_body = parse_cgi_output(rawfcgi.raw_stdout(sock))
+        head_stdout, _ = fastcgi.exchange(proc.sock, "HEAD", params=params)
+        head_status, head_headers, head_body = fastcgi.parse_cgi_output(head_stdout)
         assert head_status == get.status and head_headers["Content-Type"] == JSON_TYPE
         if head_body:
             failures.append(f"HEAD answered {status} with a {len(head_body)}-byte body")
@@ -538,8 +538,8 @@ def test_stampede_of_cold_requests_makes_one_fetch(fake: FakeUpstream, responder
     count = 200
     fake.scenario(movies=[movie()], episodes=[episode(watched_at="2020-01-01T00:00:00.000Z")], latency_ms=300)
     proc = responder(workers=count)
-    sockets = [rawfcgi.connect(proc.sock, timeout=30) for _ in range(count)]
-    request = rawfcgi.request_bytes()
+    sockets = [fastcgi.connect(proc.sock, timeout=30) for _ in range(count)]
+    request = fastcgi.request_bytes()
     go = threading.Barrier(count + 1)
     sent_at: list[float] = []
     answered_at: list[float] = []
@@ -551,7 +551,7 @@ def test_stampede_of_cold_requests_makes_one_fetch(fake: FakeUpstream, responder
             go.wait()
             sock.sendall(request)
             sent_at.append(time.monotonic())
-            raw = rawfcgi.raw_stdout(sock)
+            raw = fastcgi.raw_stdout(sock)
             answered_at.append(time.monotonic())
             results[index] = raw
         except Exception as err:  # reported below, with the index
@@ -581,7 +581,7 @@ def test_stampede_of_cold_requests_makes_one_fetch(fake: FakeUpstream, responder
 
 
 def _abort(address: str, how: str, request: bytes) -> None:
-    sock = rawfcgi.connect(address, timeout=5)
+    sock = fastcgi.connect(address, timeout=5)
     try:
         if how == "rst":
             sock.sendall(request)
@@ -591,7 +591,7 @@ def _abort(address: str, how: str, request: bytes) -> None:
         elif how == "half":
             sock.sendall(request[: len(request) // 2])
         elif how == "abort-record":
-            sock.sendall(request + rawfcgi.record(rawfcgi.ABORT_REQUEST))
+            sock.sendall(request + fastcgi.record(fastcgi.ABORT_REQUEST))
         elif how == "shutdown-write":
             sock.sendall(request)
             sock.shutdown(socket.SHUT_WR)
@@ -605,7 +605,7 @@ def test_clients_that_go_away_do_not_kill_workers(fake: FakeUpstream, responder:
     fake.scenario(movies=[movie()], episodes=[])
     fake.fault("latency", prefix="/sync", ms=300)
     proc = responder({"TRAKT_WIDGET_LOG_LEVEL": "debug"}, workers=workers)
-    request = rawfcgi.request_bytes()
+    request = fastcgi.request_bytes()
     # Cold: these clients are gone by the time the fetch lands and the workers write their answers.
     for _ in range(workers * 2):
         _abort(proc.sock, "rst", request)
@@ -617,10 +617,10 @@ def test_clients_that_go_away_do_not_kill_workers(fake: FakeUpstream, responder:
     assert proc.alive(), proc.log_text()
     assert data_of(call(proc.sock))["title"] == "The Dark Knight"  # type: ignore[index]
     # Every worker is still there: hold all but one on stalled requests, the last one must still answer.
-    stalled = [rawfcgi.connect(proc.sock, timeout=5) for _ in range(workers - 1)]
+    stalled = [fastcgi.connect(proc.sock, timeout=5) for _ in range(workers - 1)]
     try:
         for sock in stalled:
-            sock.sendall(rawfcgi.begin_record())
+            sock.sendall(fastcgi.begin_record())
         response = call(proc.sock, timeout=5)
         assert response.status == 200
     finally:
@@ -660,7 +660,7 @@ def test_sigterm_finishes_the_request_in_flight(fake: FakeUpstream, responder: S
     assert code == 0, proc.log_text()
     assert exited - signalled < 2.0, f"exit took {exited - signalled:.2f} s"
     response = outcome["response"]
-    assert isinstance(response, FcgiResponse), response
+    assert isinstance(response, Response), response
     assert response.status == 200, f"in-flight request answered {response.status}: {response.body!r}"
     assert data_of(response)["title"] == "The Dark Knight"  # type: ignore[index]
     assert outcome["at"] - signalled < 2.0
@@ -916,7 +916,7 @@ def test_listen_on_tcp(fake: FakeUpstream, cli_env: Callable[..., dict[str, str]
     proc = subprocess.Popen([str(require_binary()), "serve", "--listen", f"127.0.0.1:{port}", "--workers", "2"],
                             env=cli_env(), cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     try:
-        def answers() -> FcgiResponse | None:
+        def answers() -> Response | None:
             assert proc.poll() is None, (tmp_path / "tcp.log").read_text()
             return call(("127.0.0.1", port), path=HEALTH)
 

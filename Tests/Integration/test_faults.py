@@ -7,7 +7,7 @@ one); and the fake's per-path counters must show the backoff: a burst of request
 costs at most a couple of upstream calls, bad input costs none. The last test checks that no secret
 (client secret, any token the fake issued, the TMDB key) reached a response or a log line in the module.
 
-Requests go through `faultkit.Visitors`, which spreads them over loopback source addresses so the
+Requests go through `harness.faults.Visitors`, which spreads them over loopback source addresses so the
 shipped per-address rate limit (5 r/s, burst 10) does not answer in place of the responder.
 """
 
@@ -21,13 +21,9 @@ from typing import Any, Callable
 
 import pytest
 
-from conftest import Stack
-from fakeclient import FakeUpstream
-from faultkit import (JSON_TYPE, Answer, Ledger, Visitors, check_answer, delta, fcgi_burst, fcgi_direct,
-                      harvest_fake_secrets, raw_http, trakt_calls)
-from pgserver import PgDatabase, PgServer, pg, pg_factory, pg_server  # noqa: F401  (fixtures)
-from responderproc import TEST_CLIENT_SECRET, TEST_TMDB_API_KEY, Responder, binary_path
-from waiting import wait_until
+from harness import (TEST_CLIENT_SECRET, TEST_TMDB_API_KEY, FakeUpstream, PgDatabase, PgServer, Responder, Response,
+                     Stack, binary_path, fcgi_concurrent, fcgi_request, wait_until)
+from harness.faults import JSON_TYPE, Ledger, Visitors, check_answer, delta, harvest_fake_secrets, trakt_calls
 
 # Upstream timeouts of 1 s keep the hang cases short; the contract's defaults are 3 s / 8 s.
 FAST = {"UPSTREAM_TIMEOUT": "1", "UPSTREAM_CONNECT_TIMEOUT": "1"}
@@ -73,8 +69,18 @@ def assert_token_kept(fake: FakeUpstream, state_dir: Path) -> None:
     assert refused == [], f"refresh refused (spent/unknown token sent): {refused}"
 
 
+def to_responder(sock: str, **kwargs: Any) -> Response:
+    """One FastCGI request straight to the responder (no nginx, no nginx cache), recorded in the ledger."""
+    return LEDGER.record(fcgi_request(sock, timeout=30.0, **kwargs))
+
+
+def to_responder_burst(sock: str, count: int) -> list[Response]:
+    """`count` such requests, 10 at a time: a burst that must reach the responder itself."""
+    return [LEDGER.record(r) for r in fcgi_concurrent(sock, count, workers=10, timeout=30.0)]
+
+
 def health(proc: Responder) -> dict[str, Any]:
-    answer = fcgi_direct(proc.sock, path="/api/trakt/health", ledger=LEDGER)
+    answer = to_responder(proc.sock, path="/api/trakt/health")
     return check_answer(answer, (200, 503), health=True)
 
 
@@ -156,8 +162,8 @@ def test_trakt_fault_with_a_warm_cache_serves_stale_data_and_backs_off(kind: str
     fake.fault(prefix="/sync", **fault_spec(kind))
 
     # Once the TTL has passed, a refresh fails and the responder flags its copy as stale.
-    def stale_at_responder() -> Answer | None:
-        answer = fcgi_direct(stack.responder.sock, ledger=LEDGER)
+    def stale_at_responder() -> Response | None:
+        answer = to_responder(stack.responder.sock)
         body = check_answer(answer, (200,))
         return answer if body.get("stale") is True else None
 
@@ -167,7 +173,7 @@ def test_trakt_fault_with_a_warm_cache_serves_stale_data_and_backs_off(kind: str
     before = trakt_calls(fake.counters())
     started = time.monotonic()
     through_nginx = v.burst(BURST)
-    direct = fcgi_burst(stack.responder.sock, BURST, ledger=LEDGER)
+    direct = to_responder_burst(stack.responder.sock, BURST)
     took = time.monotonic() - started
     burst_calls = delta(trakt_calls(fake.counters()), before)
     for answer in through_nginx + direct:
@@ -182,7 +188,7 @@ def test_trakt_fault_with_a_warm_cache_serves_stale_data_and_backs_off(kind: str
         f"no backoff: {burst_calls} Trakt calls during {2 * BURST} requests in {took:.1f} s"
 
     fake.clear_faults()
-    wait_for(lambda: "stale" not in check_answer(fcgi_direct(stack.responder.sock, ledger=LEDGER), (200,)),
+    wait_for(lambda: "stale" not in check_answer(to_responder(stack.responder.sock), (200,)),
              "the responder to recover once Trakt answers again")
     assert_token_kept(fake, stack.responder.state_dir)
 
@@ -198,7 +204,7 @@ def test_trakt_429_retry_after_is_honoured_before_the_next_call(make_stack: Call
     def second_call_after_429() -> bool:
         # Keep asking (straight to the responder, so nginx's cache does not hide it) to give it every
         # chance to call too early.
-        check_answer(fcgi_direct(stack.responder.sock, ledger=LEDGER), (200,))
+        check_answer(to_responder(stack.responder.sock), (200,))
         log = [r for r in fake.requests(prefix="/sync") if r["status"] is not None]
         limited = [r for r in log if r["status"] == 429]
         return bool(limited) and any(r["seq"] > limited[0]["seq"] for r in log)
@@ -228,7 +234,7 @@ def test_tmdb_down_costs_only_the_poster(make_stack: Callable[..., Stack], fake:
     first = {p: n for p, n in fake.counters().items() if p.startswith("/3/")}
     # One lookup; libcurl itself retries a GET whose reused connection was reset, a few times at most.
     assert 1 <= sum(first.values()) <= 5, first
-    answers = v.burst(BURST) + fcgi_burst(stack.responder.sock, BURST, ledger=LEDGER)
+    answers = v.burst(BURST) + to_responder_burst(stack.responder.sock, BURST)
     for answer in answers:
         assert check_answer(answer, (200,))["data"]["title"] == body["data"]["title"]
     tmdb = {p: n for p, n in fake.counters().items() if p.startswith("/3/")}
@@ -269,7 +275,7 @@ def test_postgres_down_at_start_serves_from_the_local_state(
     local state file holds the pair; it must serve, keep the token, and hand it back to the database."""
     state = tmp_path / "state"
     first = responder({**FAST, "DATABASE_URL": pg.url}, state_dir=state)
-    check_answer(fcgi_direct(first.sock, ledger=LEDGER), (200,))
+    check_answer(to_responder(first.sock), (200,))
     assert first.stop() == 0
     rotations = fake.count("/oauth/token")
     # Without a result to serve, the restarted responder must use (and so rotate) the token.
@@ -296,7 +302,7 @@ def test_postgres_down_at_start_serves_from_the_local_state(
     assert proc.stop() == 0
     # A restart on the same state directory writes the newer local pair back to the database.
     again = responder({**FAST, "DATABASE_URL": pg.url}, state_dir=state)
-    check_answer(fcgi_direct(again.sock, ledger=LEDGER), (200,))
+    check_answer(to_responder(again.sock), (200,))
     assert db_refresh_token(pg) == fake.tokens()["refresh_token"], "the database never got the rotated token"
     assert fake.count("/oauth/token") == rotations + 1, "the restart spent a refresh"
     assert_token_kept(fake, state)
@@ -322,7 +328,7 @@ def test_postgres_down_at_first_start_fails_closed_without_spending_the_token(
         pg_server.start()
     assert proc.stop() == 0
     again = responder({**WARM, "DATABASE_URL": pg.url}, state_dir=proc.state_dir)
-    check_answer(fcgi_direct(again.sock, ledger=LEDGER), (200,))
+    check_answer(to_responder(again.sock), (200,))
     assert db_refresh_token(pg) == fake.tokens()["refresh_token"]
     assert_token_kept(fake, again.state_dir)
 
@@ -332,11 +338,11 @@ def test_postgres_down_at_first_start_recovers_without_a_restart(
     pg_server.stop()
     try:
         proc = responder({**WARM, "DATABASE_URL": pg.url})
-        check_answer(fcgi_direct(proc.sock, ledger=LEDGER), (503,))
+        check_answer(to_responder(proc.sock), (503,))
     finally:
         pg_server.start()
     # Backoff is 2 s (CACHE_TTL=2): a few attempts fit in the deadline.
-    wait_for(lambda: fcgi_direct(proc.sock, ledger=LEDGER).status == 200, "service once PostgreSQL is back",
+    wait_for(lambda: to_responder(proc.sock).status == 200, "service once PostgreSQL is back",
              timeout=8)
     assert_token_kept(fake, proc.state_dir)
 
@@ -355,7 +361,7 @@ def test_postgres_stopped_mid_run_then_restarted(fake: FakeUpstream, pg: PgDatab
         fake.set_tokens(expired=True)
 
         def rotated() -> bool:
-            check_answer(fcgi_direct(stack.responder.sock, ledger=LEDGER), (200,))  # drives refreshes
+            check_answer(to_responder(stack.responder.sock), (200,))  # drives refreshes
             return fake.count("/oauth/token") > rotations
 
         wait_for(rotated, "a token refresh during the outage")
@@ -376,7 +382,7 @@ def test_postgres_stopped_mid_run_then_restarted(fake: FakeUpstream, pg: PgDatab
     live = fake.tokens()["refresh_token"]
 
     def written_back() -> bool:
-        check_answer(fcgi_direct(stack.responder.sock, ledger=LEDGER), (200,))
+        check_answer(to_responder(stack.responder.sock), (200,))
         return db_refresh_token(pg) == live
 
     wait_for(written_back, "the rotated pair to reach PostgreSQL")
@@ -391,7 +397,7 @@ def test_responder_killed_under_load_nginx_serves_stale_then_recovers(
     stack = make_stack(WARM)
     v = visitors(stack)
     good = prime(stack, v)
-    answers: list[Answer] = []
+    answers: list[Response] = []
     stop = threading.Event()
 
     def load() -> None:
@@ -413,10 +419,8 @@ def test_responder_killed_under_load_nginx_serves_stale_then_recovers(
         down = answers[killed_at:]
 
         # A new responder on the same socket and state directory (what systemd's restart does).
-        replacement = Responder(binary_path(), old.env, tmp_path / "replacement")
-        replacement.workdir.mkdir()
-        replacement.sock = old.sock
-        replacement.start()
+        (tmp_path / "replacement").mkdir()
+        replacement = Responder(binary_path(), old.env, tmp_path / "replacement", sock=old.sock).start()
         restarted_at = len(answers)
         trakt_before = sum(trakt_calls(fake.counters()).values())
         # The entry had expired (STALE above), so a HIT now means nginx refilled it from the replacement.
@@ -512,7 +516,7 @@ def test_connect_and_malformed_request_lines_get_json_400(primed: Any, fake: Fak
         b"GET /api/trakt/last HTTP/1.1\r\nHost: x\r\nBad Header\r\nConnection: close\r\n\r\n",
         b"GET /api/trakt/last HTTP/1.1\r\nHost: x\r\nHost: y\r\nConnection: close\r\n\r\n",
     ):
-        answer = raw_http(port, request, LEDGER, source=v.next_address())
+        answer = v.raw(request)
         check_answer(answer, (400, 405))
     assert_no_upstream_call(fake, before)
 
@@ -527,7 +531,7 @@ def test_every_status_nginx_generates_is_json(primed: Any, fake: FakeUpstream) -
         (b"GET /widget/trakt-widget.js HTTP/1.1\r\nHost: x\r\nRange: bytes=99999999-\r\nConnection: close\r\n\r\n", 416),
         (b"GET /widget/trakt-widget.js HTTP/1.1\r\nHost: x\r\nIf-Match: \"nope\"\r\nConnection: close\r\n\r\n", 412),
     ):
-        answer = raw_http(stack.nginx.port, request, LEDGER, source=v.next_address())
+        answer = v.raw(request)
         try:
             check_answer(answer, (status,))
         except AssertionError as err:
@@ -559,7 +563,7 @@ def test_malformed_if_none_match_is_ignored(tag: str, primed: Any, fake: FakeUps
     stack, v, before = primed
     encoded = tag.encode("utf-8").decode("latin-1")  # http.client sends header values as latin-1 bytes
     for answer in (v.get(headers={"If-None-Match": encoded}),
-                   fcgi_direct(stack.responder.sock, headers={"If-None-Match": encoded}, ledger=LEDGER)):
+                   to_responder(stack.responder.sock, headers={"If-None-Match": encoded})):
         # "*" is only valid on its own; in a list it is malformed, so nginx ignores it (200) while the
         # responder is lenient and matches (304). Both are clear answers.
         expected = (200, 304) if tag.startswith("*") else (200,)
@@ -584,14 +588,16 @@ def test_non_utf8_paths_get_json_4xx(primed: Any, fake: FakeUpstream) -> None:
     for path in (b"/api/trakt/last\xff", b"/api/trakt/\xc3\x28", b"/\xff\xfe\xfd", b"/api/trakt/last?\xff=\xfe",
                  b"/api/\xed\xa0\x80/last"):
         request = b"GET " + path + b" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-        answer = raw_http(stack.nginx.port, request, LEDGER, source=v.next_address())
+        answer = v.raw(request)
         if path.startswith(b"/api/trakt/last?"):
             check_answer(answer, (200,))  # the query string is not part of the route
         else:
             check_answer(answer, (400, 404))
     # Straight to the responder (nginx would never pass these on): 400 for a path that is not UTF-8.
     for raw in (b"/api/trakt/last\xff", b"/api/trakt/\xc3\x28", b"\xff", b"/api/trakt/\xed\xa0\x80"):
-        answer = fcgi_direct(stack.responder.sock, raw_uri=raw, ledger=LEDGER)
+        # surrogateescape carries bytes that are not UTF-8 through the FastCGI encoder unchanged.
+        uri = raw.decode("utf-8", "surrogateescape")
+        answer = to_responder(stack.responder.sock, params={"REQUEST_URI": uri, "DOCUMENT_URI": uri.split("?")[0]})
         check_answer(answer, (400, 404))
     assert_no_upstream_call(fake, before)
     assert stack.responder.alive()
@@ -610,7 +616,7 @@ def test_no_secret_in_any_response_or_log_of_this_module(make_stack: Callable[..
 
     def drive(done: Callable[[], bool]) -> Callable[[], bool]:
         def check() -> bool:
-            check_answer(fcgi_direct(stack.responder.sock, ledger=LEDGER), (200,))
+            check_answer(to_responder(stack.responder.sock), (200,))
             return done()
         return check
 

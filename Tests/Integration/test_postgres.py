@@ -1,6 +1,6 @@
 """The PostgreSQL token store, through the real binary, a real PostgreSQL 15 and the fake Trakt.
 
-Every test gets a fresh database on one session-wide server (pgserver.py). Tokens at the fake are
+Every test gets a fresh database on one session-wide server (harness/postgres.py). Tokens at the fake are
 single-use, like Trakt's: a refresh token spent twice answers invalid_grant, so counting /oauth/token
 calls and their statuses at the fake tells whether the responders shared the pair correctly.
 """
@@ -8,7 +8,6 @@ calls and their statuses at the fake tells whether the responders shared the pai
 from __future__ import annotations
 
 import json
-import subprocess
 import tempfile
 import time
 from collections import Counter
@@ -20,12 +19,9 @@ from typing import Any, Callable, Mapping
 
 import pytest
 
-from conftest import require_binary
-from fakeclient import FakeUpstream
-from fcgiclient import FcgiResponse, fcgi_request
-from pgserver import PgDatabase, PgServer, pg, pg_factory, pg_server  # noqa: F401  (fixtures)
-from responderproc import (TEST_CLIENT_SECRET, TEST_TMDB_API_KEY, Responder, responder_env)
-from waiting import wait_until
+from harness import (TEST_CLIENT_SECRET, TEST_TMDB_API_KEY, FakeUpstream, PgDatabase, PgServer, Responder, Response,
+                     fcgi_request, responder_env, run_cli, wait_until)
+from harness.fixtures import require_binary
 
 StartResponder = Callable[..., Responder]
 
@@ -117,9 +113,8 @@ def cli(fake: FakeUpstream, tmp_path: Path) -> Callable[..., CliResult]:
         state = state_dir or workdir / "state"
         state.mkdir(parents=True, exist_ok=True)
         full_env = responder_env(fake.url, state, fake.tokens()["refresh_token"], env)
-        proc = subprocess.run([str(binary), *args], env=full_env, cwd=workdir, stdin=subprocess.DEVNULL,
-                              capture_output=True, text=True, timeout=timeout)
-        return CliResult(proc.returncode, proc.stdout, proc.stderr)
+        proc = run_cli(args, full_env, workdir, timeout, binary)
+        return CliResult(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
 
     return run
 
@@ -193,7 +188,7 @@ def test_three_processes_race_for_one_refresh(fake: FakeUpstream, pg: PgDatabase
     procs = [responder(env, state_dir=tmp_path / f"host{i}", workers=4) for i in range(3)]
     seq = last_seq(fake)
 
-    def one(i: int) -> tuple[int, FcgiResponse]:
+    def one(i: int) -> tuple[int, Response]:
         return i % 3, fcgi_request(procs[i % 3].sock, timeout=60)
 
     with ThreadPoolExecutor(max_workers=300) as pool:
@@ -342,10 +337,6 @@ def fake_secrets(fake: FakeUpstream) -> set[str]:
     return {s for s in found if s and len(s) >= 8}
 
 
-def device_state(fake: FakeUpstream) -> dict[str, Any]:
-    return fake._call("GET", "/_fake/device")  # fakeclient has a setter only
-
-
 def test_auth_device_flow_pending_then_success(fake: FakeUpstream, pg: PgDatabase,
                                                cli: Callable[..., CliResult]) -> None:
     assert cli(["last"], env=pg_env(pg)).code == 0
@@ -355,7 +346,7 @@ def test_auth_device_flow_pending_then_success(fake: FakeUpstream, pg: PgDatabas
     result = cli(["auth"], env=pg_env(pg))
 
     assert result.code == 0, result.output
-    device = device_state(fake)
+    device = fake.device_state()
     assert device["polls"] == 3
     assert device["codes"][0]["user_code"] in result.stdout
     assert "https://trakt.tv/activate" in result.stdout

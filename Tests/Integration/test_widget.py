@@ -2,7 +2,7 @@
 
 Two serving sides:
 
-* `site` (the default) is the REAL stack, `widgetstack.StackSite`: the shipped nginx configuration on
+* `site` (the default) is the REAL stack, `harness.widget_site.StackSite`: the shipped nginx configuration on
   127.0.0.1 serving web/ and proxying /api/trakt/last to the real responder binary, which asks the fake
   Trakt/TMDB upstream. Tests describe upstream (Trakt history items, TMDB poster paths, faults) and assert
   what the browser renders from the whole chain. Every scenario, the refresh and the screenshots run here.
@@ -32,7 +32,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from widgetstack import StackSite, trakt_episode, trakt_movie
+from harness import wait_until
+from harness.widget_site import StackSite, trakt_episode, trakt_movie
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
@@ -40,16 +41,30 @@ ARTIFACTS = pathlib.Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
 
-# Without a browser these tests cannot run; in CI that is an install bug, so fail loudly there.
-if not os.environ.get("CI"):
-    pytest.importorskip("selenium", reason="pip install selenium")
-    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
-        pytest.skip("chromium / chromium-driver not installed", allow_module_level=True)
 
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+def _browser_missing() -> str | None:
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed (apt-get install python3-selenium)"
+    for tool in (CHROMIUM, CHROMEDRIVER):
+        if not shutil.which(tool):
+            return f"{tool} not found (apt-get install chromium chromium-driver)"
+    return None
+
+
+# Without a browser these tests cannot run. On a developer machine that is a skip; under CI (.ci/run sets
+# CI=true) it is an install bug, so every browser test fails, naming what is missing.
+BROWSER_MISSING = _browser_missing()
+UNDER_CI = os.environ.get("CI", "").lower() not in ("", "0", "false")
+if BROWSER_MISSING and not UNDER_CI:
+    pytest.skip(BROWSER_MISSING, allow_module_level=True)
+if not BROWSER_MISSING:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service as ChromeService
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
 
 # Deadlines only: every wait returns as soon as its condition holds. Generous, because the 2-core machine
 # is shared with other test runs and a cold responder makes several upstream round trips.
@@ -105,7 +120,7 @@ def site(fake, tmp_path):
 def eventually(check, what, timeout=TIMEOUT, interval=0.5):
     """Poll `check` until it returns something truthy. Slow on purpose where it goes through nginx: its
     limit_req (5 r/s, burst 10) would otherwise answer 429, also to the page a test loads next."""
-    return WebDriverWait(None, timeout, poll_frequency=interval).until(lambda _: check(), f"{what} never happened")
+    return wait_until(check, timeout, what, interval)
 
 
 # --------------------------------------------------------------------------- the local stand-in
@@ -215,13 +230,15 @@ def local_site(widget_server):
 
 @pytest.fixture(scope="module")
 def browser():
+    if BROWSER_MISSING:
+        pytest.fail(f"CI={os.environ.get('CI')}: {BROWSER_MISSING}", pytrace=False)
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,720",
                  "--force-device-scale-factor=1", "--lang=en-US", "--hide-scrollbars"):
         opts.add_argument(flag)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=opts, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
+    driver = webdriver.Chrome(options=opts, service=ChromeService(executable_path=CHROMEDRIVER))
     # A real API sends Cache-Control max-age; a test changes the answer between page loads, so no HTTP cache.
     driver.execute_cdp_cmd("Network.enable", {})
     driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})

@@ -43,10 +43,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "Tests" / "Integration"))
 
-from fakeclient import FakeUpstream  # noqa: E402
-from faultkit import fcgi_direct, proc_stats  # noqa: E402
-from nginxconf import Nginx  # noqa: E402
-from responderproc import Responder, binary_path, responder_env  # noqa: E402
+from harness import FakeUpstream, Nginx, Responder, binary_path, fcgi_request, proc_stats, responder_env  # noqa: E402
 
 SECONDS = int(os.environ.get("SOAK_SECONDS", "300"))
 CONNECTIONS = int(os.environ.get("SOAK_CONNECTIONS", "50"))
@@ -138,7 +135,7 @@ def main() -> int:
     def direct_client() -> None:
         while not stop.is_set():
             try:
-                answer = fcgi_direct(responder.sock, timeout=30)
+                answer = fcgi_request(responder.sock, timeout=30)
                 ok = answer.status == 200 and answer.body.startswith(b"{") and \
                     (answer.headers.get("Content-Type") or "").startswith("application/json")
                 with direct_lock:

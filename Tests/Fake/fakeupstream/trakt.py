@@ -1,6 +1,6 @@
 """Trakt API (api.trakt.tv) and Trakt OAuth (auth.trakt.tv) endpoints.
 
-Behaviour follows /work/shared/reference/trakt-tmdb-api.md sections 1-3: Cloudflare blocks requests
+Behaviour follows Trakt's public API (https://trakt.docs.apiary.io/): Cloudflare blocks requests
 without a User-Agent, the API wants trakt-api-version/trakt-api-key, refresh tokens are single-use.
 """
 

@@ -1,9 +1,8 @@
-"""Start, steer and inspect the fake upstream (Tests/Fake/fake_upstream.py) from Python tests."""
+"""The fake upstream (Tests/Fake/fake_upstream.py) as a context manager: start, steer, inspect."""
 
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
 import tempfile
@@ -13,9 +12,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from waiting import stop_process, wait_until
+from .poll import wait_until
+from .process import stop_process
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 FAKE_SCRIPT = REPO / "Tests" / "Fake" / "fake_upstream.py"
 
 # Talk to the fake directly even when the environment configures an HTTP proxy.
@@ -83,7 +83,9 @@ class FakeUpstream:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
-        self.stop()
+        code = self.stop()
+        if code != 0 and exc[0] is None:
+            raise FakeError(f"fake upstream did not shut down cleanly (exit {code}):\n{self.log_text()}")
 
     @property
     def url(self) -> str:
@@ -169,20 +171,11 @@ class FakeUpstream:
             payload["outcomes"] = outcomes
         return self._call("POST", "/_fake/device", payload)
 
+    def device_state(self) -> dict[str, Any]:
+        """The device-polling script and what it has consumed so far."""
+        return self._call("GET", "/_fake/device")
+
     def requests(self, path: str | None = None, prefix: str | None = None) -> list[dict[str, Any]]:
         """Logged upstream requests (method, path, query, params, headers, body, json, status, fault)."""
         query = urllib.parse.urlencode({k: v for k, v in (("path", path), ("prefix", prefix)) if v})
         return self._call("GET", "/_fake/requests" + (f"?{query}" if query else ""))["requests"]
-
-
-def start_fake(**kwargs: Any) -> FakeUpstream:
-    return FakeUpstream(**kwargs).start()
-
-
-if __name__ == "__main__":  # handy for poking at the fake by hand: prints its URL, Ctrl-C stops it
-    with FakeUpstream(demo="--demo" in sys.argv) as fake:
-        print(fake.url, flush=True)
-        try:
-            signal.pause()
-        except KeyboardInterrupt:
-            pass

@@ -1,18 +1,21 @@
-"""The trakt-widget responder as a test subprocess on a unix socket."""
+"""The trakt-widget responder as a test subprocess on a unix socket, and its environment."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
-from fcgiclient import FcgiResponse, fcgi_request
-from waiting import fastcgi_app_answers, stop_process, wait_until
+from .fastcgi import app_answers, fcgi_request
+from .poll import wait_until
+from .process import stop_process
+from .response import Response
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SPAWN_FCGI = shutil.which("spawn-fcgi") or "/usr/bin/spawn-fcgi"
 
 # Matching defaults live in the fake's Scenario (Tests/Fake/fakeupstream/scenario.py).
@@ -24,6 +27,8 @@ TEST_USERNAME = "test-user"
 # Environment variables the responder reads; none leak in from the developer's shell.
 _PASSTHROUGH = ("PATH", "LD_LIBRARY_PATH", "LLVM_PROFILE_FILE")
 
+VIAS = ("spawn-fcgi", "listen", "socket-activate", "stdin")
+
 
 class ResponderError(RuntimeError):
     pass
@@ -32,6 +37,14 @@ class ResponderError(RuntimeError):
 def binary_path() -> Path:
     """The responder under test: $TRAKT_WIDGET_BIN or the debug build."""
     return Path(os.environ.get("TRAKT_WIDGET_BIN") or REPO / ".build" / "debug" / "trakt-widget")
+
+
+def socket_activate_path() -> str | None:
+    for candidate in (shutil.which("systemd-socket-activate"), "/usr/bin/systemd-socket-activate",
+                      "/lib/systemd/systemd-socket-activate", "/usr/lib/systemd/systemd-socket-activate"):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
 
 
 def responder_env(fake_url: str, state_dir: Path, refresh_token: str,
@@ -59,18 +72,33 @@ def responder_env(fake_url: str, state_dir: Path, refresh_token: str,
     return env
 
 
+def run_cli(args: list[str], env: Mapping[str, str], cwd: Path, timeout: float = 30.0,
+            binary: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    """The binary run once (auth, last, check, --version …), output captured as bytes."""
+    return subprocess.run([str(binary or binary_path()), *args], env=dict(env), cwd=cwd,
+                          stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+
+
 class Responder:
-    """One responder process. `via` picks how the socket is handed over:
+    """One responder process, usable as a context manager. `via` picks how it gets its socket:
 
     - "spawn-fcgi": `spawn-fcgi -n -s SOCK -M 0660 -- BIN serve` (listener on fd 0, like systemd's
       StandardInput=socket); spawn-fcgi execs the binary, so `pid` is the responder itself.
     - "listen": `BIN serve --listen SOCK`.
+    - "socket-activate": `systemd-socket-activate -l SOCK -E ... BIN serve`; the activator binds SOCK,
+      waits for the first connection, then execs the binary (same pid) with LISTEN_FDS=1,
+      LISTEN_PID=<pid> and the listener on fd 3. stdin is /dev/null, so fd 3 is the only way in.
+    - "stdin": a listening unix socket created here becomes the binary's fd 0, as with spawn-fcgi or
+      systemd's StandardInput=socket, but with no spawn-fcgi in between.
+
+    Readiness: "spawn-fcgi" and "listen" wait until the app answers a FastCGI management record; the
+    other two only until the socket exists (socket activation starts the app on the first request).
     """
 
     def __init__(self, binary: Path, env: Mapping[str, str], workdir: Path, *, workers: int = 4,
-                 via: str = "spawn-fcgi", args: tuple[str, ...] = ()) -> None:
-        if via not in ("spawn-fcgi", "listen"):
-            raise ValueError(f"via must be 'spawn-fcgi' or 'listen', not {via!r}")
+                 via: str = "spawn-fcgi", args: tuple[str, ...] = (), sock: str | None = None) -> None:
+        if via not in VIAS:
+            raise ValueError(f"via must be one of {VIAS}, not {via!r}")
         self.binary = binary
         self.env = dict(env)
         self.via = via
@@ -80,8 +108,9 @@ class Responder:
         self.log_path = workdir / "responder.log"
         self.state_dir = Path(self.env["TRAKT_WIDGET_STATE_DIR"]) if "TRAKT_WIDGET_STATE_DIR" in self.env else None
         # Unix socket paths are limited to 108 bytes, and pytest's tmp_path can be longer: use /tmp/twXXXX.
-        self._sock_dir = Path(tempfile.mkdtemp(prefix="tw", dir="/tmp"))
-        self.sock = str(self._sock_dir / "fcgi.sock")
+        # A given `sock` (a successor on its predecessor's path) is not ours to remove.
+        self._sock_dir = None if sock else Path(tempfile.mkdtemp(prefix="tw", dir="/tmp"))
+        self.sock = sock or str(self._sock_dir / "fcgi.sock")
         self._proc: subprocess.Popen[bytes] | None = None
         self.killed = False
 
@@ -89,7 +118,16 @@ class Responder:
         serve = [str(self.binary), "serve", "--workers", str(self.workers), *self.args]
         if self.via == "spawn-fcgi":
             return [SPAWN_FCGI, "-n", "-s", self.sock, "-M", "0660", "--", *serve]
-        return [*serve[:2], "--listen", self.sock, *serve[2:]]
+        if self.via == "listen":
+            return [*serve[:2], "--listen", self.sock, *serve[2:]]
+        if self.via == "stdin":
+            return serve
+        activate = socket_activate_path()
+        if activate is None:
+            raise ResponderError("systemd-socket-activate not found (apt-get install systemd)")
+        # The activator passes on only TERM, PATH, USER and HOME by itself; -E NAME copies the rest.
+        setenv = [arg for name in sorted(self.env) for arg in ("-E", name)]
+        return [activate, "-l", self.sock, *setenv, *serve]
 
     def start(self, timeout: float = 15.0) -> "Responder":
         if not self.binary.exists():
@@ -98,16 +136,37 @@ class Responder:
             )
         with open(self.log_path, "ab") as log:
             # cwd = workdir: the responder reads ./.env, and the repo's .env may hold real credentials.
-            self._proc = subprocess.Popen(self.argv(), env=self.env, cwd=self.workdir, stdin=subprocess.DEVNULL,
-                                          stdout=log, stderr=log)
+            if self.via == "stdin":
+                listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                try:
+                    listener.bind(self.sock)
+                    listener.listen(64)
+                    self._proc = subprocess.Popen(self.argv(), env=self.env, cwd=self.workdir,
+                                                  stdin=listener.fileno(), stdout=log, stderr=log)
+                finally:
+                    listener.close()  # the child holds its own copy as fd 0
+            else:
+                self._proc = subprocess.Popen(self.argv(), env=self.env, cwd=self.workdir,
+                                              stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        lazy = self.via in ("socket-activate", "stdin")
 
-        def accepting() -> bool:
+        def ready() -> bool:
             if self._proc.poll() is not None:
-                raise ResponderError(f"responder exited with {self._proc.returncode}:\n{self.log_text()}")
-            return fastcgi_app_answers(self.sock)
+                raise ResponderError(f"responder ({self.via}) exited with {self._proc.returncode}:\n{self.log_text()}")
+            return os.path.exists(self.sock) if lazy else app_answers(self.sock)
 
-        wait_until(accepting, timeout, f"responder socket {self.sock}")
+        wait_until(ready, timeout, f"responder socket {self.sock}")
         return self
+
+    def __enter__(self) -> "Responder":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self.alive():
+                self.stop()
+        finally:
+            self.cleanup()
 
     @property
     def pid(self) -> int:
@@ -119,10 +178,15 @@ class Responder:
     def returncode(self) -> int | None:
         return self._proc.poll() if self._proc else None
 
+    def executable(self) -> str:
+        """What the process runs right now (for socket activation: the activator until the first
+        connection, then the app)."""
+        return os.path.realpath(f"/proc/{self.pid}/exe")
+
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
-    def request(self, method: str = "GET", path: str = "/api/trakt/last", **kwargs: Any) -> FcgiResponse:
+    def request(self, method: str = "GET", path: str = "/api/trakt/last", **kwargs: Any) -> Response:
         return fcgi_request(self.sock, method=method, path=path, **kwargs)
 
     def signal(self, signum: int) -> None:
@@ -150,7 +214,11 @@ class Responder:
         return self._proc.wait(timeout)
 
     def cleanup(self) -> None:
-        shutil.rmtree(self._sock_dir, ignore_errors=True)
+        """Kills a process still running (a test that failed half-way) and removes the socket directory."""
+        if self.alive():
+            self.kill9()
+        if self._sock_dir is not None:
+            shutil.rmtree(self._sock_dir, ignore_errors=True)
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -12,11 +12,13 @@ import os
 import re
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
-from waiting import free_tcp_port, stop_process, tcp_port_accepts, wait_until
+from .poll import wait_until
+from .process import free_tcp_port, stop_process, tcp_port_accepts
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 NGINX_DIR = REPO / "nginx"
 SHIPPED_HTTP = NGINX_DIR / "trakt-widget-http.conf"
 SHIPPED_LOCATIONS = NGINX_DIR / "trakt-widget-locations.conf"
@@ -43,7 +45,7 @@ def adapt_http_conf(shipped: str, cache_dir: Path, sock: str, origins_file: Path
     if (cache_hits, sock_hits, origin_hits) != (1, 1, 1):
         raise NginxError(
             f"{SHIPPED_HTTP} changed shape: expected one fastcgi_cache_path, one 'server unix:' and one "
-            f"origins include, found {cache_hits}, {sock_hits}, {origin_hits}; update Tests/Integration/nginxconf.py"
+            f"origins include, found {cache_hits}, {sock_hits}, {origin_hits}; update Tests/Integration/harness/nginx.py"
         )
     return text
 
@@ -164,6 +166,12 @@ http {{
                     raise
         raise NginxError(f"nginx could not bind a free port in {attempts} attempts")
 
+    def __enter__(self) -> "Nginx":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def stop(self, timeout: float = 10.0) -> int:
         """Fast shutdown (TERM). A graceful QUIT would wait for idle keep-alive and browser
         pre-connections, up to client_header_timeout."""
@@ -179,3 +187,38 @@ http {{
 
     def access_log_text(self) -> str:
         return self.access_log.read_text(errors="replace") if self.access_log.exists() else ""
+
+    def upstream_log(self) -> list["UpstreamLine"]:
+        """The lines UPSTREAM_LOG_HTTP writes (empty unless this server was started with it)."""
+        path = self.prefix / "logs" / UPSTREAM_LOG_NAME
+        if not path.exists():
+            return []
+        fields = (raw.split("\t") for raw in path.read_text(errors="replace").splitlines())
+        return [UpstreamLine(*line) for line in fields if len(line) == 6]
+
+
+# --- what nginx did with each request ----------------------------------------------------------------
+
+UPSTREAM_LOG_NAME = "upstream.log"
+# An `extra_http` snippet: one line per request AND per subrequest (background cache updates are
+# subrequests) with the upstream status, the cache status and the upstream address, so a test can see
+# whether and how nginx talked to the responder.
+UPSTREAM_LOG_HTTP = f"""
+    log_format trakt_test_upstream '$request_method\\t$uri\\t$status\\t$upstream_status\\t$upstream_cache_status\\t$upstream_addr';
+    log_subrequest on;
+    access_log logs/{UPSTREAM_LOG_NAME} trakt_test_upstream;
+"""
+
+
+@dataclass(frozen=True)
+class UpstreamLine:
+    method: str
+    uri: str
+    status: str
+    upstream_status: str   # "-" when nginx did not contact the responder
+    cache: str             # HIT, MISS, STALE, UPDATING, EXPIRED, REVALIDATED or "-"
+    upstream_addr: str     # "unix:/path" or "-"
+
+    @property
+    def reached_responder(self) -> bool:
+        return self.upstream_addr.startswith("unix:")

@@ -1,4 +1,5 @@
-"""`make run`: the whole stack on this machine, on the same harness the tests use.
+"""`make run` (`python3 -m harness.localstack` in Tests/Integration): the whole stack on this machine,
+on the same harness the tests use.
 
 nginx on 127.0.0.1:8080 with the shipped locations file, the responder with the file store in ./var,
 and either the real Trakt/TMDB (when ./.env has credentials) or the fake upstream in demo mode.
@@ -13,10 +14,10 @@ import sys
 import threading
 from pathlib import Path
 
-from fakeclient import FakeUpstream
-from nginxconf import Nginx
-from responderproc import Responder, binary_path
-from waiting import tcp_port_accepts
+from .fake import FakeUpstream
+from .nginx import Nginx
+from .process import tcp_port_accepts
+from .responder import Responder, binary_path
 
 
 def port_busy(port: int) -> bool:
@@ -25,7 +26,8 @@ def port_busy(port: int) -> bool:
     except OSError:
         return False
 
-REPO = Path(__file__).resolve().parents[2]
+
+REPO = Path(__file__).resolve().parents[3]
 VAR = REPO / "var"
 PORT = int(os.environ.get("TRAKT_WIDGET_PORT", "8080"))
 ORIGINS = (f"http://127.0.0.1:{PORT}", f"http://localhost:{PORT}")
@@ -65,8 +67,8 @@ def main() -> int:
         signal.signal(signum, lambda *_: stop.set())
 
     fake = None if dotenv_has_credentials() else FakeUpstream(demo=True, workdir=VAR / "log").start()
-    responder = Responder(binary_path(), responder_env(fake), REPO, workers=4, via="listen")
-    responder.sock = str(VAR / "run" / "fcgi.sock")
+    responder = Responder(binary_path(), responder_env(fake), REPO, workers=4, via="listen",
+                          sock=str(VAR / "run" / "fcgi.sock"))
     responder.log_path = VAR / "log" / "responder.log"
     nginx = Nginx(VAR / "nginx", responder.sock, origins=ORIGINS)
     try:
@@ -83,10 +85,9 @@ trakt-widget is running with the {mode}:
 Logs in {VAR / 'log'} and {VAR / 'nginx' / 'logs'}. Press Ctrl-C to stop.
 """, flush=True)
         while not stop.wait(0.5):
-            for name, proc in (("responder", responder), ("nginx", nginx)):
-                if name == "responder" and not proc.alive():
-                    print(f"the responder exited; see {responder.log_path}", file=sys.stderr)
-                    return 1
+            if not responder.alive():
+                print(f"the responder exited; see {responder.log_path}", file=sys.stderr)
+                return 1
         print("\nstopping…", flush=True)
         return 0
     finally:

@@ -1,4 +1,4 @@
-"""A real, throwaway PostgreSQL 15 server for the token-store tests, plus its pytest fixtures.
+"""A real, throwaway PostgreSQL 15 server for the token-store tests.
 
 The server runs as the `postgres` user (PostgreSQL refuses to run as root) in a temporary data
 directory, listens on a unix socket only (no TCP port to collide with), and trusts every local
@@ -11,10 +11,8 @@ connection. Readiness comes from `pg_ctl -w`, which polls the server itself: no 
     server.stop()                # pg_ctl -m fast -w stop; start() again reuses the data directory
     server.destroy()             # stop and remove everything
 
-Fixtures (import them into a test module: `from pgserver import pg_server, pg, pg_factory`):
-  pg_server   (session) the running PgServer; restarted before each test if a test left it stopped.
-  pg_factory  create_database() -> PgDatabase, a fresh database on pg_server (per call).
-  pg          one fresh PgDatabase for the test.
+    with PgServer() as server:   # init + start, destroy on exit
+        ...
 """
 
 from __future__ import annotations
@@ -27,9 +25,6 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
-
-import pytest
 
 PG_BIN = Path(os.environ.get("TRAKT_WIDGET_PG_BIN", "/usr/lib/postgresql/15/bin"))
 PG_USER = "postgres"
@@ -126,6 +121,16 @@ class PgServer:
         )
         return proc.returncode == 0
 
+    def __enter__(self) -> "PgServer":
+        try:
+            return self.init().start()
+        except BaseException:
+            self.destroy()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        self.destroy()
+
     def destroy(self) -> None:
         try:
             self.stop()
@@ -173,30 +178,3 @@ class PgServer:
                 f"{' '.join(argv[:1])} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}\n{self.log_text()[-4000:]}"
             )
         return proc.stdout
-
-
-# --- pytest fixtures ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    server = PgServer()
-    try:
-        server.init().start()
-    except (PgError, OSError, KeyError, subprocess.TimeoutExpired) as err:
-        server.destroy()
-        pytest.fail(f"could not start PostgreSQL for the tests: {err}", pytrace=False)
-    yield server
-    server.destroy()
-
-
-@pytest.fixture
-def pg_factory(pg_server: PgServer) -> Callable[[], PgDatabase]:
-    # A test that stopped the server and then failed must not take the next tests down with it.
-    pg_server.start()
-    return pg_server.create_database
-
-
-@pytest.fixture
-def pg(pg_factory: Callable[[], PgDatabase]) -> PgDatabase:
-    return pg_factory()

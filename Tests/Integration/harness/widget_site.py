@@ -14,20 +14,19 @@ The shipped locations file serves nothing from the web root but `/` and single-s
 which no `<base>/w500/<path>` URL can hit. So the test server gets one extra location, a stand-in for
 image.tmdb.org's `/t/p/<size>/<file>` layout on nginx's own origin, and TMDB_IMAGE_URL points at it.
 That needs nginx's port before the responder starts, which is why this module wires the stack itself
-(same Responder and Nginx classes as conftest.py's `make_stack`) instead of calling `make_stack`.
+(same Responder and Nginx classes as the `make_stack` fixture) instead of calling `make_stack`.
 """
 
 from __future__ import annotations
 
-import os
-import signal
 from pathlib import Path
 from typing import Any
 
-from fakeclient import FakeUpstream
-from httpclient import HttpResponse, http_request
-from nginxconf import Nginx, NginxError
-from responderproc import Responder, ResponderError, binary_path, responder_env
+from .fake import FakeUpstream
+from .http import http_request
+from .nginx import Nginx, NginxError
+from .responder import Responder, ResponderError, binary_path, responder_env
+from .response import Response
 
 POSTER_ROUTE = "/t/p"  # image.tmdb.org's layout: /t/p/<size>/<file>
 POSTER_SIZE = "w500"
@@ -121,7 +120,7 @@ class StackSite:
             return 0
         return sum(1 for line in self.nginx.access_log_text().splitlines() if '"GET /api/trakt/last ' in line)
 
-    def get(self, path: str = "/api/trakt/last") -> HttpResponse:
+    def get(self, path: str = "/api/trakt/last") -> Response:
         """A request through nginx, as a browser without a cache would make it."""
         return http_request(self.base_url + path)
 
@@ -153,14 +152,8 @@ class StackSite:
     def close(self) -> list[str]:
         """Stops the stack; returns problems (a responder that did not exit 0 on SIGTERM)."""
         problems = []
-        if self.nginx is not None and self.nginx.pid is not None:
-            # Fast shutdown (TERM), not the graceful QUIT of Nginx.stop(): Chromium keeps a preconnected
-            # socket open that never sends a request, and nginx 1.22's graceful shutdown waits for such a
-            # connection until client_header_timeout (60 s) instead of closing it like an idle keepalive.
-            try:
-                os.kill(self.nginx.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+        # Nginx.stop() is a fast shutdown: Chromium keeps a preconnected socket open that never sends a
+        # request, and nginx 1.22's graceful shutdown would wait for it until client_header_timeout.
         if self.nginx is not None:
             try:
                 self.nginx.stop()
