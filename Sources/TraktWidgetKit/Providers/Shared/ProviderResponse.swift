@@ -3,8 +3,13 @@ import TraktWidgetCore
 /// Turns one HTTP exchange with a provider into a body or a typed `ProviderFailure`, the same way for
 /// Simkl and Letterboxd: 401 is a revoked authorization, 429 a rate limit (Cloudflare's HTML one
 /// included), anything else non-2xx or a transport error is "unavailable" with a stable code.
-enum ProviderResponse {
-    static func check(_ result: Result<UpstreamResponse, TransportError>, kind: ProviderKind) -> Result<UpstreamResponse, ProviderFailure> {
+public enum ProviderResponse {
+    /// The body of a 2xx answer, or the failure.
+    public static func body(_ result: Result<UpstreamResponse, TransportError>, kind: ProviderKind) -> Result<[UInt8], ProviderFailure> {
+        check(result, kind: kind).map(\.body)
+    }
+
+    public static func check(_ result: Result<UpstreamResponse, TransportError>, kind: ProviderKind) -> Result<UpstreamResponse, ProviderFailure> {
         let prefix = kind.rawValue.uppercased()
         switch result {
         case .failure(.timedOut):
