@@ -11,7 +11,7 @@ import TraktWidgetCore
     static func result(stale: Bool = false) -> CachedResult {
         CachedResult(
             provider: .trakt, snapshot: WatchSnapshot(last: item), fetchedAt: 1_700_000_000, verifiedAt: 1_700_000_100, stale: stale,
-            poster: PosterReference(kind: .movie, tmdbID: 949), posterResolved: true, mark: activities.mark
+            posterRetry: PosterReference(kind: .movie, tmdbID: 949), mark: activities.mark
         )
     }
 
@@ -41,6 +41,6 @@ import TraktWidgetCore
         #expect(again.fetchedAt == 1_700_000_000)
         #expect(again.mark == newActivities.mark)
         #expect(again.etag == Self.result().etag)
-        #expect(again.poster == stale.poster)
+        #expect(again.posterRetry == stale.posterRetry)
     }
 }

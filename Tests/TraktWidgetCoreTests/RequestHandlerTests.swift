@@ -18,7 +18,7 @@ struct StubSource: LastWatchedSource {
             kind: .movie, title: "Amélie", year: 2001, posterURL: nil,
             url: "https://trakt.tv/movies/amelie-2001", watchedAt: "2025-01-01T00:00:00.000Z"
         )),
-        fetchedAt: 1_700_000_000, verifiedAt: 1_700_000_000, poster: nil, posterResolved: true, mark: nil
+        fetchedAt: 1_700_000_000, verifiedAt: 1_700_000_000, posterRetry: nil, mark: nil
     )
     static let healthy = HealthReport(
         canServe: true, mode: .public, tokenState: "not_used", tokenExpiresAt: nil, tokenRotatedAt: nil,

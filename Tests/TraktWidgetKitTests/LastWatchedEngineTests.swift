@@ -3,7 +3,7 @@ import Testing
 import TraktWidgetCore
 @testable import TraktWidgetKit
 
-/// The engine and fetcher in public mode against the fake, on a test clock. Refreshes run inline;
+/// The engine and the Trakt provider in public mode against the fake, on a test clock. Refreshes run inline;
 /// no test ever waits for the refresh thread.
 @Suite(.serialized) struct LastWatchedEngineTests {
     static let shared = SharedFake()
@@ -16,13 +16,12 @@ import TraktWidgetCore
     }
 
     static func engine(_ fake: FakeUpstream, _ directory: TemporaryDirectory, _ clock: TestClock) throws -> LastWatchedEngine {
-        let fetcher = LastWatchedFetcher(
-            http: try fake.client(), trakt: TraktAPI(settings: fake.traktSettings()),
-            tmdb: TMDBAPI(settings: fake.tmdbSettings()), tokens: nil, images: ImageSettings(), clock: clock.clock
-        )
+        let http = try fake.client()
+        let posters = PosterResolver(http: http, tmdb: TMDBAPI(settings: fake.tmdbSettings()), images: ImageSettings(), clock: clock.clock)
+        let provider = TraktWatchProvider(http: http, trakt: TraktAPI(settings: fake.traktSettings()), tokens: nil, posters: posters)
         return LastWatchedEngine(
-            policy: CachePolicy(ttl: 300), fetcher: fetcher, store: try FileTokenStore(directory: directory.path),
-            tokens: nil, clock: clock.clock, coldWait: 5
+            policy: CachePolicy(ttl: 300), provider: provider, posters: posters,
+            store: try FileTokenStore(directory: directory.path), auth: .none, clock: clock.clock, coldWait: 5
         )
     }
 
@@ -88,7 +87,7 @@ import TraktWidgetCore
         let clock = TestClock()
         let directory = TemporaryDirectory()
         let engine = try Self.engine(fake, directory, clock)
-        #expect(engine.refreshInline() == .httpStatus(500))
+        #expect(engine.refreshInline() == .unavailable(code: "TRAKT_HTTP_500"))
 
         guard case .failure(let error) = engine.lastWatched() else {
             Issue.record("expected a failure while nothing is cached")
@@ -116,7 +115,7 @@ import TraktWidgetCore
 
         clock.advance(301)
         try fake.addFault(["kind": "status", "status": 502, "prefix": "/users"])
-        #expect(engine.refreshInline() == .httpStatus(502))
+        #expect(engine.refreshInline() == .unavailable(code: "TRAKT_HTTP_502"))
         let stale = try #require(Self.served(engine.lastWatched()))
         #expect(stale.maxAge == 1)
         #expect(stale.result.stale)
@@ -142,14 +141,14 @@ import TraktWidgetCore
         let first = try #require(Self.served(engine.lastWatched())).result
         #expect(first.item?.title == "The Dark Knight")
         #expect(first.item?.posterURL == nil)
-        #expect(!first.posterResolved)
+        #expect(first.posterRetry == PosterReference(kind: .movie, tmdbID: 155))
 
         try fake.clearFaults()
         clock.advance(300)
         #expect(engine.refreshInline() == nil)
         let second = try #require(Self.served(engine.lastWatched())).result
         #expect(second.item?.posterURL == "https://image.tmdb.org/t/p/w500/fake-movie-155.jpg")
-        #expect(second.posterResolved)
+        #expect(second.posterRetry == nil)
     }
 
     @Test func anUnchangedRefreshKeepsTheETag() throws {

@@ -25,4 +25,20 @@ public enum ProviderFailure: Error, Equatable, Sendable {
         case .malformed: return "\(prefix)_MALFORMED_RESPONSE"
         }
     }
+
+    /// Plain language for `check` and `last`; never upstream text.
+    public func diagnosis(for kind: ProviderKind) -> String {
+        let name = kind.displayName
+        switch self {
+        case .reauthRequired:
+            let command = kind == .trakt ? "trakt-widget auth" : "trakt-widget auth --provider \(kind.rawValue)"
+            return "\(name) no longer accepts this server's authorization. Run `\(command)`."
+        case .rateLimited(let seconds):
+            return "\(name) asked us to slow down (429)\(seconds.map { "; retry after \(Int(saturating: $0)) s" } ?? "")."
+        case .unavailable(let code):
+            return "\(name) could not be used right now (\(code)); it will be retried with backoff."
+        case .malformed:
+            return "\(name) answered with something that is not what it documents."
+        }
+    }
 }

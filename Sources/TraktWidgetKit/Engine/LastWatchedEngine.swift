@@ -1,7 +1,8 @@
 import TraktWidgetCore
 
-/// The in-process cache in front of Trakt: answers from memory, refreshes in the background one fetch
-/// at a time, and backs off when upstream fails. Requests never call upstream themselves.
+/// The in-process cache in front of the provider: answers from memory, refreshes in the background one
+/// fetch at a time, and backs off when upstream fails. Requests never call upstream themselves. It
+/// knows the provider only through `WatchProvider`.
 public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     // Everything below `lock` is guarded by it. Requests hold it only to read a reference.
     private let lock = ConditionLock()
@@ -12,28 +13,31 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     private var completedRefreshes = 0
     private var backoff = RefreshBackoff()
     private var lastSuccessAt: Double?
-    private var lastFailure: UpstreamFailure?
+    private var lastFailure: ProviderFailure?
     private var shuttingDown = false
     /// A refreshed result is being written to the store (after the waiting requests got it).
     private var persisting = false
 
     private let policy: CachePolicy
-    private let fetcher: LastWatchedFetcher
+    private let provider: any WatchProvider
+    /// Retries a poster TMDB failed to give while the provider reports no change.
+    private let posters: PosterResolver?
     private let store: any TokenStore
-    private let tokens: TokenManager?
+    private let auth: AuthStatus
     private let clock: Clock
     /// The longest a cold request waits for the first fetch before it is told to come back later.
     private let coldWait: Double
     private let log = Logger.shared
 
     public init(
-        policy: CachePolicy, fetcher: LastWatchedFetcher, store: any TokenStore, tokens: TokenManager?,
-        clock: Clock, coldWait: Double
+        policy: CachePolicy, provider: any WatchProvider, posters: PosterResolver?, store: any TokenStore,
+        auth: AuthStatus, clock: Clock, coldWait: Double
     ) {
         self.policy = policy
-        self.fetcher = fetcher
+        self.provider = provider
+        self.posters = posters
         self.store = store
-        self.tokens = tokens
+        self.auth = auth
         self.clock = clock
         self.coldWait = coldWait
         restorePersistedResult()
@@ -88,14 +92,15 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
 
     public func health() -> HealthReport {
         let storeReachable = store.isReachable()
-        let tokenPhase = tokens?.phase ?? .notUsed
-        let pair = tokens?.pair
+        let tokenPhase = auth.phase()
+        let pair = auth.pair()
         return lock.withLock {
             let now = clock.now()
             let canServe = cached != nil || (!backoff.isFailing && tokenPhase != .reauthRequired && tokenPhase != .missing)
             return HealthReport(
                 canServe: canServe,
-                mode: tokens == nil ? .public : .oauth,
+                provider: provider.kind,
+                mode: auth.mode,
                 tokenState: tokenPhase.rawValue,
                 tokenExpiresAt: pair?.expiresAt,
                 tokenRotatedAt: pair?.rotatedAt,
@@ -104,7 +109,8 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
                 cacheAge: cached.map { now - $0.verifiedAt },
                 cacheStale: cached?.stale ?? false,
                 lastSuccessAt: lastSuccessAt,
-                lastErrorCode: lastFailure?.code
+                lastErrorCode: lastFailure?.code(for: provider.kind),
+                lastWatched: cached?.item.flatMap { WatchedAtLabel.describe($0, now: now) }
             )
         }
     }
@@ -114,7 +120,7 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     /// Refreshes on the calling thread when the cache is missing or expired and no backoff forbids it
     /// (CGI, one request per process). `force` ignores freshness and backoff (`trakt-widget last`).
     @discardableResult
-    public func refreshInline(force: Bool = false) -> UpstreamFailure? {
+    public func refreshInline(force: Bool = false) -> ProviderFailure? {
         let due: Bool = lock.withLock {
             if force { return true }
             let decision = policy.decide(now: clock.now(), cached: cached, refreshing: false, backoff: backoff)
@@ -145,13 +151,13 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     }
 
     @discardableResult
-    private func runRefresh() -> UpstreamFailure? {
+    private func runRefresh() -> ProviderFailure? {
         let previous: CachedResult? = lock.withLock {
             refreshRequested = false
             refreshing = true
             return cached
         }
-        let outcome = fetcher.fetch(previous: previous)
+        let outcome = refresh(previous)
         let persisted: PersistedResult? = lock.withLock {
             refreshing = false
             completedRefreshes += 1
@@ -167,7 +173,7 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
                 backoff.recordFailure(now: now, retryAfter: failure.retryAfter, policy: policy)
                 lastFailure = failure
                 cached = cached?.with(stale: true)
-                log.warning("refresh failed (\(failure.code)); retrying in \(backoff.secondsUntilNextAttempt(now: now)) s")
+                log.warning("refresh failed (\(failure.code(for: provider.kind))); retrying in \(backoff.secondsUntilNextAttempt(now: now)) s")
             }
             persisting = cached != nil
             return cached.map { PersistedResult($0, backoff: backoff) }
@@ -186,13 +192,59 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
         return outcome.failure
     }
 
+    /// One refresh through the provider: the cheap change check, then a fetch only when it says so.
+    private func refresh(_ previous: CachedResult?) -> Result<CachedResult, ProviderFailure> {
+        let checked: ChangeMark?
+        switch provider.changeCheck(since: previous?.mark) {
+        case .failure(let failure): return .failure(failure)
+        case .success(.unchanged) where previous != nil: return .success(retryingPoster(previous!))
+        case .success(.unchanged): checked = nil
+        case .success(.changed(let mark)): checked = mark
+        }
+        let context = FetchContext(held: previous?.snapshot, heldMark: previous?.mark, checked: checked)
+        switch provider.fetch(context) {
+        case .failure(let failure):
+            return .failure(failure)
+        case .success(.notModified(let mark)):
+            guard let previous else { return .failure(.malformed) }
+            return .success(retryingPoster(previous.reverified(at: clock.now(), mark: mark)))
+        case .success(.updated(let snapshot, let mark, let retry)):
+            let now = clock.now()
+            // Same content: keep `cached_at`, so the body and its ETag stay stable across refreshes.
+            let fetchedAt = previous.flatMap { $0.snapshot == snapshot ? $0.fetchedAt : nil } ?? now
+            return .success(CachedResult(
+                provider: provider.kind, snapshot: snapshot, fetchedAt: fetchedAt, verifiedAt: now,
+                posterRetry: retry, mark: mark
+            ))
+        }
+    }
+
+    /// Upstream confirmed nothing changed. Only a poster TMDB failed to give last time is asked again.
+    private func retryingPoster(_ previous: CachedResult) -> CachedResult {
+        let now = clock.now()
+        guard let reference = previous.posterRetry, let posters, var last = previous.item,
+              case .some(let url) = posters.retry(reference)
+        else { return previous.reverified(at: now, mark: previous.mark) }
+        if let url { last.posterURL = url }
+        var snapshot = previous.snapshot
+        snapshot.recent[0] = last
+        return CachedResult(
+            provider: provider.kind, snapshot: snapshot, fetchedAt: now, verifiedAt: now, posterRetry: nil,
+            mark: previous.mark
+        )
+    }
+
     private func coldError(retryAfter: Int) -> APIError {
-        lastFailure == .reauthRequired ? .reauthRequired(retryAfter: retryAfter) : .upstreamUnavailable(retryAfter: retryAfter)
+        lastFailure == .reauthRequired
+            ? .reauthRequired(retryAfter: retryAfter, provider: provider.kind)
+            : .upstreamUnavailable(retryAfter: retryAfter, provider: provider.kind)
     }
 
     private func restorePersistedResult() {
         do {
             guard let persisted = try store.loadLastResult() else { return }
+            // A result another provider fetched is not this deployment's answer.
+            guard persisted.provider == provider.kind else { return }
             cached = persisted.cachedResult
             backoff = persisted.backoff
             lastSuccessAt = persisted.verifiedAt
