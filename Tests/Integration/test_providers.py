@@ -334,3 +334,38 @@ def test_pin_flow_gives_up_when_the_code_expires(fake: FakeUpstream, tmp_path: P
     result = run_cli(["auth", "--provider", "simkl"], auth_env(fake, tmp_path), tmp_path, timeout=30)
     assert result.returncode == 4, result.stdout.decode() + result.stderr.decode()
     assert "expired" in result.stdout.decode()
+
+
+# --- Trakt on /api/watch/last, and nginx in front of the new paths ---------------------------------------
+
+
+def test_trakt_watch_last_is_the_same_item_with_url(fake: FakeUpstream, responder: StartResponder) -> None:
+    proc = responder()
+    trakt = json.loads(proc.request(path="/api/trakt/last").body)
+    watch = body(proc.request(path=WATCH))
+    assert "provider" not in trakt and watch["provider"] == "trakt"
+    assert watch["data"]["url"] == trakt["data"]["trakt_url"] and watch["data"]["url"]
+    assert {k: v for k, v in watch["data"].items() if k != "url"} == \
+        {k: v for k, v in trakt["data"].items() if k != "trakt_url"}
+    assert (watch["rating"], watch["rewatch"]) == (None, None)
+    assert list(watch["data"]) == [k if k != "trakt_url" else "url" for k in trakt["data"]]
+
+
+def test_nginx_treats_watch_paths_like_the_trakt_ones(fake: FakeUpstream, make_stack: Callable[..., Any]) -> None:
+    stack = make_stack(provider_overrides("letterboxd", fake.url))
+    origin = "http://allowed.test"
+    first = stack.request(WATCH, headers={"Origin": origin})
+    second = stack.request(WATCH, headers={"Origin": origin})
+    assert first.status == second.status == 200
+    assert first.headers["X-Cache-Status"] == "MISS" and second.headers["X-Cache-Status"] == "HIT"
+    assert second.headers.get_all("Access-Control-Allow-Origin") == [origin]
+    preflight = stack.request(WATCH, method="OPTIONS", headers={"Origin": origin, "Access-Control-Request-Method": "GET"})
+    assert preflight.status == 204 and preflight.headers["Access-Control-Allow-Origin"] == origin
+    health = stack.request("/api/watch/health")
+    assert health.status == 200 and health.json()["provider"] == "letterboxd"
+    assert "X-Cache-Status" not in health.headers or health.headers["X-Cache-Status"] == ""
+    # The rate limit covers the new path too: one client address, a burst well over 5 r/s + 10.
+    statuses = [stack.request(WATCH, source="127.9.9.9").status for _ in range(30)]
+    assert 429 in statuses and statuses[0] == 200
+    assert stack.request("/api/watch/nope").status == 404
+    assert fake.count("/dave/rss/") == 1
