@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from harness import wait_until
+from harness import provider_overrides, wait_until
 from harness.widget_site import StackSite, trakt_episode, trakt_movie
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -369,9 +369,50 @@ def test_movie(page, site):
         assert w["time"]["datetime"] == watched
         assert watched[:4] in w["time"]["title"]
     link = driver.find_element(By.CSS_SELECTOR, "trakt-last-watched").shadow_root.find_element(By.CSS_SELECTOR, "a")
-    assert link.accessible_name == "Last watched The Matrix"
+    assert link.accessible_name == "Last watched The Matrix on Trakt"
     assert broken_images(driver) == []
     shot(driver, "movie")
+
+
+def test_simkl_anime_episode_without_season(page, site):
+    """Simkl's absolute numbering: an episode label "E148" with no season, linked to Simkl."""
+    site.env(**provider_overrides("simkl", site.fake.url))
+    site.fake.scenario(simkl_library={"anime": [{
+        "last_watched_at": ago_iso(hours=2, minutes=1), "last_watched": "E148", "status": "watching",
+        "anime_type": "tv",
+        "show": {"title": "Hunter x Hunter", "year": 2011, "ids": {"simkl": 40398, "slug": "hunter-x-hunter", "tmdb": 46298}},
+    }]})
+    site.fake.tmdb("tv", 46298, poster_path=site.poster_ok)
+    driver = page()
+    for w in wait_all_text(driver, "Hunter x Hunter"):
+        assert_clean(w)
+        assert "E148" in w["text"] and "S" + "None" not in w["text"] and "S?" not in w["text"]
+        assert "Hunter x Hunter E148" not in w["text"]  # the stand-in title would only repeat the label
+        assert "watched 2 hours ago" in w["text"]
+        assert w["href"] == "https://simkl.com/anime/40398/hunter-x-hunter"
+    link = driver.find_element(By.CSS_SELECTOR, "trakt-last-watched").shadow_root.find_element(By.CSS_SELECTOR, "a")
+    assert link.accessible_name == "Last watched Hunter x Hunter E148 on Simkl"
+    wait_posters(driver)
+    assert broken_images(driver) == []
+    shot(driver, "simkl-anime")
+
+
+def test_letterboxd_movie_watched_on_a_day(page, site):
+    """Letterboxd logs a date, not a time: "watched on 2 Aug", never a made-up "3 hours ago"."""
+    site.env(**provider_overrides("letterboxd", site.fake.url))
+    site.fake.scenario(letterboxd_items=[{"title": "Perfect Days", "year": 2023, "watched_date": "2026-08-02",
+                                           "tmdb_id": 976893, "rating": 4.5, "slug": "perfect-days"}])
+    site.fake.tmdb("movie", 976893, poster_path=site.poster_ok)
+    driver = page()
+    for w in wait_all_text(driver, "Perfect Days"):
+        assert_clean(w)
+        assert "2023" in w["text"] and "watched on 2 Aug" in w["text"] and "ago" not in w["text"]
+        assert w["time"]["datetime"] == "2026-08-02"
+        assert w["href"] == "https://letterboxd.com/dave/film/perfect-days/"
+    link = driver.find_element(By.CSS_SELECTOR, "trakt-last-watched").shadow_root.find_element(By.CSS_SELECTOR, "a")
+    assert link.accessible_name == "Last watched Perfect Days on Letterboxd"
+    wait_posters(driver)
+    shot(driver, "letterboxd-movie")
 
 
 def test_no_console_errors(page, site, browser):
@@ -397,7 +438,7 @@ def test_episode(page, site):
         assert "watched yesterday" in w["text"]
         assert w["href"] == "https://trakt.tv/shows/severance/seasons/2/episodes/7"
     link = driver.find_element(By.CSS_SELECTOR, "trakt-last-watched").shadow_root.find_element(By.CSS_SELECTOR, "a")
-    assert link.accessible_name == "Last watched Severance S2 E7 Chikhai Bardo"
+    assert link.accessible_name == "Last watched Severance S2 E7 Chikhai Bardo on Trakt"
     wait_posters(driver)
     assert all(w["img"]["src"] == site.poster_url(site.poster_ok) for w in widgets(driver))  # the show's poster
     shot(driver, "episode")
