@@ -107,18 +107,7 @@ struct AuthCommand: ParsableCommand {
             print("Could not start the device flow: \(failure.diagnosis)")
             throw ExitCode.failure
         }
-        print("""
-
-            To authorize trakt-widget, open
-
-                \(device.verificationURL)
-
-            and enter the code
-
-                \(device.userCode)
-
-            Waiting for you (this code expires in \(Int(saturating: device.lifetime / 60)) min)…
-            """)
+        Self.showCode(device.userCode, at: device.verificationURL, service: "", lifetime: device.lifetime)
         var interval = device.pollInterval
         let deadline = Clock.system.now() + device.lifetime
         while Clock.system.now() < deadline {
@@ -184,6 +173,22 @@ struct AuthCommand: ParsableCommand {
             Logger.shared.error("could not revoke: \(error)")
             throw ExitCode.failure
         }
+    }
+
+    /// The one prompt of both code flows (Trakt's device code, Simkl's PIN).
+    static func showCode(_ code: String, at url: String, service: String, lifetime: Double) {
+        print("""
+
+            To authorize trakt-widget\(service.isEmpty ? "" : " with \(service)"), open
+
+                \(url)
+
+            and enter the code
+
+                \(code)
+
+            Waiting for you (this code expires in \(Int(saturating: lifetime / 60)) min)…
+            """)
     }
 
     private func sleepSeconds(_ seconds: Double) {

@@ -23,18 +23,7 @@ struct SimklAuthFlow {
             print("Could not start the PIN flow: Simkl answered \(failure.code(for: .simkl)). Check SIMKL_CLIENT_ID and SIMKL_API_URL.")
             throw ExitCode.failure
         }
-        print("""
-
-            To authorize trakt-widget with Simkl, open
-
-                \(pin.verificationURL)
-
-            and enter the code
-
-                \(pin.userCode)
-
-            Waiting for you (this code expires in \(Int(saturating: pin.lifetime / 60)) min)…
-            """)
+        AuthCommand.showCode(pin.userCode, at: pin.verificationURL, service: "Simkl", lifetime: pin.lifetime)
         var interval = pin.interval
         let deadline = Clock.system.now() + pin.lifetime
         while Clock.system.now() + interval <= deadline {

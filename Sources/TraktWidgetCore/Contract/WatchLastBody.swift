@@ -8,23 +8,7 @@ public enum WatchLastBody {
         var json = JSONWriter()
         json.beginObject()
         json.bool("ok", true)
-        if let item {
-            json.beginObject("data")
-            json.string("type", item.kind.rawValue)
-            json.string("title", item.title)
-            if item.kind == .episode {
-                json.string("show_title", item.showTitle)
-                json.int("season", item.season)
-                json.int("episode", item.episode)
-            }
-            json.int("year", item.year)
-            json.string("poster_url", item.posterURL)
-            json.string("url", item.url)
-            json.string("watched_at", item.watchedAt)
-            json.endObject()
-        } else {
-            json.null("data")
-        }
+        LastWatchedBody.writeData(item, urlKey: "url", to: &json)
         json.string("provider", provider.rawValue)
         json.number("rating", item?.rating)
         if let rewatch = item?.rewatch { json.bool("rewatch", rewatch) } else { json.null("rewatch") }
