@@ -3,11 +3,11 @@
 Two serving sides:
 
 * `site` (the default) is the REAL stack, `harness.widget_site.StackSite`: the shipped nginx configuration on
-  127.0.0.1 serving web/ and proxying /api/trakt/last to the real responder binary, which asks the fake
+  127.0.0.1 serving web/ and proxying /api/watch/last to the real responder binary, which asks the fake
   Trakt/TMDB upstream. Tests describe upstream (Trakt history items, TMDB poster paths, faults) and assert
   what the browser renders from the whole chain. Every scenario, the refresh and the screenshots run here.
 * `local_site` is `WidgetServer`, a tiny http.server that serves web/ like nginx does and answers
-  /api/trakt/last with any body a test asks for. It is used only where the real stack cannot produce the
+  /api/{trakt,watch}/last with any body a test asks for. It is used only where the real stack cannot produce the
   condition (an `ok:false` body with HTTP 200, a connection that dies without an answer, an answer held
   open on demand, `javascript:` URLs in the data, a 503 after data was shown) or where nothing served
   matters (pure widget code: relative-time wording, reduced motion). Each such test says why.
@@ -126,7 +126,7 @@ def eventually(check, what, timeout=TIMEOUT, interval=0.5):
 # --------------------------------------------------------------------------- the local stand-in
 
 class WidgetServer:
-    """Serves web/ like nginx does and answers /api/trakt/last with whatever a test asks for.
+    """Serves web/ like nginx does and answers /api/{trakt,watch}/last with whatever a test asks for.
 
     Same interface as StackSite where it overlaps: base_url, api_hits, and
       answer(data, **top)  -> 200 {"ok": true, "data": data, "cached_at": ..., **top}
@@ -152,7 +152,7 @@ class WidgetServer:
 
             def do_GET(self):
                 path = self.path.split("?")[0]
-                if path == "/api/trakt/last":
+                if path in ("/api/trakt/last", "/api/watch/last"):
                     return server._api(self)
                 if path == "/":
                     return self._send(200, (WEB / "index.html").read_bytes(), "text/html; charset=utf-8",
