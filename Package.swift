@@ -1,9 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Linux only (Debian 12): the package is built and tested nowhere else, so it declares no other platform.
 let package = Package(
     name: "trakt-widget",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "trakt-widget", targets: ["trakt-widget"]),
     ],
@@ -20,26 +20,87 @@ let package = Package(
         // The pure core: models, contract encoding, selection, token and cache policy. No I/O.
         .target(name: "TraktWidgetCore"),
 
-        // The I/O shell: FastCGI transport, libcurl clients, token stores, the refresh engine.
+        // The syscall boundary: the one place that calls libc for files, sockets and clocks; errno
+        // becomes a typed `Errno` here.
+        .target(name: "SystemCalls"),
+        // Threads and the condition lock, with the documented lock order.
+        .target(name: "Threads", dependencies: ["SystemCalls"]),
+        .target(name: "Logging", dependencies: ["SystemCalls"]),
+
+        // The I/O shell, one concern per target.
+        .target(name: "FastCGITransport", dependencies: ["TraktWidgetCore", "CFastCGI", "SystemCalls", "Threads", "Logging"]),
+        .target(name: "CurlClient", dependencies: ["TraktWidgetCore", "CCurl"]),
+        .target(name: "UpstreamClients", dependencies: ["TraktWidgetCore", "CurlClient"]),
+        .target(name: "TokenStorage", dependencies: ["TraktWidgetCore"]),
+        .target(name: "FileStore", dependencies: ["TraktWidgetCore", "TokenStorage", "SystemCalls", "Threads"]),
+        .target(name: "PostgresStore", dependencies: ["TraktWidgetCore", "TokenStorage", "CLibPQ", "SystemCalls", "Threads", "Logging"]),
         .target(
-            name: "TraktWidgetKit",
-            dependencies: ["TraktWidgetCore", "CFastCGI", "CCurl", "CLibPQ", "LetterboxdFeed"]
+            name: "RefreshEngine",
+            dependencies: [
+                "TraktWidgetCore", "TokenStorage", "CurlClient", "UpstreamClients", "PosterLookup", "SystemCalls", "Threads",
+                "Logging",
+            ]
         ),
 
-        // libxml2's streaming reader, and the Letterboxd RSS feed read with it.
+        // The providers behind `WatchProvider`, one target each, sharing the TMDB poster lookup.
+        .target(name: "PosterLookup", dependencies: ["TraktWidgetCore", "CurlClient", "UpstreamClients", "SystemCalls", "Logging"]),
+        .target(
+            name: "TraktProvider",
+            dependencies: ["TraktWidgetCore", "CurlClient", "UpstreamClients", "RefreshEngine", "PosterLookup", "Logging"]
+        ),
+        .target(
+            name: "SimklProvider",
+            dependencies: [
+                "TraktWidgetCore", "CurlClient", "UpstreamClients", "TokenStorage", "RefreshEngine", "PosterLookup",
+                "SystemCalls", "Logging",
+            ]
+        ),
+        // libxml2's streaming reader, the Letterboxd RSS feed read with it, and the provider.
         .target(name: "XMLReading", dependencies: ["CLibXML2"]),
         .target(name: "LetterboxdFeed", dependencies: ["TraktWidgetCore", "XMLReading"]),
+        .target(
+            name: "LetterboxdProvider",
+            dependencies: ["TraktWidgetCore", "CurlClient", "UpstreamClients", "PosterLookup", "LetterboxdFeed"]
+        ),
+        // The composition root: configuration, and the wiring of the pieces above into one runtime.
+        .target(
+            name: "Composition",
+            dependencies: [
+                "TraktWidgetCore", "SystemCalls", "Logging", "CurlClient", "UpstreamClients", "TokenStorage",
+                "FileStore", "PostgresStore", "RefreshEngine", "PosterLookup", "TraktProvider", "SimklProvider",
+                "LetterboxdProvider",
+            ]
+        ),
 
         .executableTarget(
             name: "trakt-widget",
             dependencies: [
-                "TraktWidgetKit",
+                "Composition", "TraktWidgetCore", "SystemCalls", "Logging", "FastCGITransport", "CurlClient",
+                "UpstreamClients", "TokenStorage", "SimklProvider",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
+        // Test helpers shared by the shell's test targets: the Python fake upstream, temp dirs, threads.
+        .target(name: "TestSupport", dependencies: ["TraktWidgetCore", "CurlClient", "UpstreamClients"], path: "Tests/TestSupport"),
+
         .testTarget(name: "TraktWidgetCoreTests", dependencies: ["TraktWidgetCore"]),
-        .testTarget(name: "TraktWidgetKitTests", dependencies: ["TraktWidgetKit"]),
+        .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls"]),
+        .testTarget(name: "ThreadsTests", dependencies: ["Threads"]),
+        .testTarget(name: "CurlClientTests", dependencies: ["CurlClient", "UpstreamClients", "TraktWidgetCore", "TestSupport"]),
+        .testTarget(name: "UpstreamClientsTests", dependencies: ["UpstreamClients", "CurlClient", "TraktWidgetCore", "TestSupport"]),
+        .testTarget(name: "FileStoreTests", dependencies: ["FileStore", "TokenStorage", "SystemCalls", "TraktWidgetCore", "TestSupport"]),
+        .testTarget(
+            name: "RefreshEngineTests",
+            dependencies: [
+                "RefreshEngine", "TokenStorage", "FileStore", "CurlClient", "UpstreamClients", "SystemCalls",
+                "TraktWidgetCore", "TestSupport", "PosterLookup", "TraktProvider", "SimklProvider",
+            ]
+        ),
         .testTarget(name: "LetterboxdFeedTests", dependencies: ["LetterboxdFeed", "XMLReading", "TraktWidgetCore"]),
+        .testTarget(
+            name: "CompositionTests",
+            dependencies: ["Composition", "CurlClient", "TraktWidgetCore", "TestSupport", "SimklProvider", "LetterboxdProvider"]
+        ),
     ]
 )

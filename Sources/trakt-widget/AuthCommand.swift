@@ -1,9 +1,12 @@
 import ArgumentParser
 import TraktWidgetCore
-import TraktWidgetKit
-#if canImport(Glibc)
-import Glibc
-#endif
+import Composition
+import CurlClient
+import Logging
+import SimklProvider
+import SystemCalls
+import TokenStorage
+import UpstreamClients
 
 struct AuthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -49,7 +52,7 @@ struct AuthCommand: ParsableCommand {
         }
         if let simkl = configuration.simkl {
             let (store, http) = try connections(configuration)
-            try SimklAuthFlow(api: SimklAPI(settings: simkl), http: http, store: store, sleep: sleepSeconds).run()
+            try SimklAuthFlow(api: SimklAPI(settings: simkl), http: http, store: store, sleep: { Syscalls.sleep(seconds: $0) }).run()
             return
         }
         guard let trakt = configuration.trakt, trakt.clientSecret != nil else {
@@ -109,9 +112,9 @@ struct AuthCommand: ParsableCommand {
         }
         Self.showCode(device.userCode, at: device.verificationURL, service: "", lifetime: device.lifetime)
         var interval = device.pollInterval
-        let deadline = Clock.system.now() + device.lifetime
-        while Clock.system.now() < deadline {
-            sleepSeconds(interval)
+        let deadline = WallClock.system.now() + device.lifetime
+        while WallClock.system.now() < deadline {
+            Syscalls.sleep(seconds: interval)
             switch oauth.pollDeviceToken(device.deviceCode) {
             case .authorized(let grant):
                 return grant
@@ -141,7 +144,7 @@ struct AuthCommand: ParsableCommand {
     }
 
     private func save(_ grant: OAuthGrant, to store: any TokenStore) throws {
-        let now = Clock.system.now()
+        let now = WallClock.system.now()
         let pair = TokenPair(
             accessToken: grant.accessToken, refreshToken: grant.refreshToken,
             expiresAt: grant.expiresAt(receivedAt: now), rotatedAt: now, generation: 0
@@ -189,14 +192,6 @@ struct AuthCommand: ParsableCommand {
 
             Waiting for you (this code expires in \(Int(saturating: lifetime / 60)) min)…
             """)
-    }
-
-    private func sleepSeconds(_ seconds: Double) {
-        var remaining = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
-        var request = remaining
-        while nanosleep(&request, &remaining) != 0 && errno == EINTR {
-            request = remaining
-        }
     }
 }
 

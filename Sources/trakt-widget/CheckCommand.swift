@@ -1,6 +1,5 @@
 import ArgumentParser
 import TraktWidgetCore
-import TraktWidgetKit
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,6 @@
 import ArgumentParser
 import TraktWidgetCore
-import TraktWidgetKit
+import Logging
 
 struct LastCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,8 +1,7 @@
 import ArgumentParser
-import TraktWidgetKit
-#if canImport(Glibc)
-import Glibc
-#endif
+import FastCGITransport
+import Logging
+import SystemCalls
 
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -60,8 +59,8 @@ struct ServeCommand: ParsableCommand {
         runtime.engine.waitForPersistence()
         if case .unix(let path) = listen.flatMap({ try? ListenAddress(parsing: $0) }) {
             // Our own socket file; a systemd-owned one is never unlinked.
-            unlink(path)
+            try? Syscalls.unlink(path)
         }
-        Glibc.exit(status)
+        throw ExitCode(status)
     }
 }

@@ -1,6 +1,11 @@
 import ArgumentParser
+import CurlClient
+import Logging
+import SimklProvider
+import SystemCalls
+import TokenStorage
 import TraktWidgetCore
-import TraktWidgetKit
+import UpstreamClients
 
 /// `trakt-widget auth --provider simkl`: Simkl's PIN flow. Every poll answers 200; the body says
 /// pending, slow down, approved, or (with a fresh `device_code`) that the code is gone.
@@ -25,8 +30,8 @@ struct SimklAuthFlow {
         }
         AuthCommand.showCode(pin.userCode, at: pin.verificationURL, service: "Simkl", lifetime: pin.lifetime)
         var interval = pin.interval
-        let deadline = Clock.system.now() + pin.lifetime
-        while Clock.system.now() + interval <= deadline {
+        let deadline = WallClock.system.now() + pin.lifetime
+        while WallClock.system.now() + interval <= deadline {
             sleep(interval)
             switch ProviderResponse.body(http.send(api.pinPollRequest(userCode: pin.userCode)), kind: .simkl) {
             case .failure(let failure):
@@ -53,7 +58,7 @@ struct SimklAuthFlow {
     private func save(_ token: String) throws {
         Logger.shared.addSecret(token)
         do {
-            try store.saveTokens(SimklTokenSource.pair(token, at: Clock.system.now()))
+            try store.saveTokens(SimklTokenSource.pair(token, at: WallClock.system.now()))
             print("Authorized. The Simkl token is stored in the \(store.kind) store; running responders pick it up on their next refresh.")
         } catch {
             Logger.shared.error("Simkl authorized the app but the token could not be stored: \(error)")

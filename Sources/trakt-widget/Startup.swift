@@ -1,6 +1,7 @@
 import FoundationEssentials
 import ArgumentParser
-import TraktWidgetKit
+import Composition
+import Logging
 
 /// Shared start-up of every subcommand: settings, then the runtime, with one-line errors.
 enum Startup {

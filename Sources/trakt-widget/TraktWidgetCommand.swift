@@ -1,5 +1,5 @@
 import ArgumentParser
-import TraktWidgetKit
+import Composition
 
 @main
 struct TraktWidgetCommand: ParsableCommand {

@@ -18,5 +18,5 @@ build() {
     "$SWIFTC" -sanitize="$SANITIZERS" -parse-as-library -O -g -module-name FuzzTarget -use-ld=lld \
         $CORE "$@" -o "$OUT/$name"
 }
-build decoder Sources/TraktWidgetKit/Upstream/OAuthGrant.swift Tests/Fuzz/DecoderFuzz.swift
+build decoder Sources/UpstreamClients/OAuthGrant.swift Tests/Fuzz/DecoderFuzz.swift
 build router Tests/Fuzz/RouterFuzz.swift

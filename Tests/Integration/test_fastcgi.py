@@ -784,6 +784,22 @@ def test_health_is_503_when_cold_and_failing(fake: FakeUpstream, responder: Star
     assert body["cache"]["age_s"] is None
 
 
+def test_a_full_disk_is_a_store_error_not_an_upstream_one(fake: FakeUpstream, responder: StartResponder) -> None:
+    """Every state-file write fails with ENOSPC (the debug build's TRAKT_WIDGET_INJECT_ERRNO): the item is
+    still served, and health names the store's failure under `store`, never under `upstream`."""
+    fake.scenario(movies=[movie()], episodes=[])
+    proc = responder({"TRAKT_USERNAME": "test-user", "TRAKT_CLIENT_SECRET": None, "TRAKT_REFRESH_TOKEN": None,
+                      "TRAKT_WIDGET_INJECT_ERRNO": "write:ENOSPC"})
+    assert data_of(call(proc.sock))["title"] == "The Dark Knight"  # type: ignore[index]
+    # The result is written after the waiting request got it.
+    body = wait_until(lambda: (b := call(proc.sock, path=HEALTH).json())["store"]["last_error_code"] and b, 5,
+                      "health to report the failed write")
+    assert body["store"]["last_error_code"] == "TOKEN_STORE_ERROR", body
+    assert body["upstream"]["last_error_code"] is None and TIMESTAMP.match(body["upstream"]["last_success_at"]), body
+    assert "No space left on device" in proc.log_text()
+    assert proc.state_dir is not None and not (proc.state_dir / "last-result.json").exists()
+
+
 # --- persistence, CGI, CLI ---------------------------------------------------------------------------
 
 

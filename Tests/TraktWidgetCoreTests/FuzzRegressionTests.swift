@@ -69,7 +69,7 @@ enum FuzzRegressions {
         ).body
     }
 
-    /// OAuthGrant lives in TraktWidgetKit; this is its wire shape, decoded the same way.
+    /// OAuthGrant lives in UpstreamClients; this is its wire shape, decoded the same way.
     private struct Grant: Decodable {
         var accessToken: String
         var refreshToken: String

@@ -16,14 +16,17 @@ public struct HealthReport: Equatable, Sendable {
     public var cacheAge: Double?
     public var cacheStale: Bool
     public var lastSuccessAt: Double?
+    /// The last upstream failure (the provider, TMDB); never a store failure.
     public var lastErrorCode: String?
+    /// The last token store failure, apart from upstream ones.
+    public var storeLastErrorCode: String?
     /// What the widget would say about the cached item's time ("watched on 2 Aug"), or nil.
     public var lastWatched: String?
 
     public init(
-        canServe: Bool, provider: ProviderKind = .trakt, mode: Mode, tokenState: String, tokenExpiresAt: Double?, tokenRotatedAt: Double?,
-        storeKind: String, storeReachable: Bool, cacheAge: Double?, cacheStale: Bool,
-        lastSuccessAt: Double?, lastErrorCode: String?, lastWatched: String? = nil
+        canServe: Bool, provider: ProviderKind = .trakt, mode: Mode, tokenState: String, tokenExpiresAt: Double?,
+        tokenRotatedAt: Double?, storeKind: String, storeReachable: Bool, cacheAge: Double?, cacheStale: Bool,
+        lastSuccessAt: Double?, lastErrorCode: String?, storeLastErrorCode: String? = nil, lastWatched: String? = nil
     ) {
         self.canServe = canServe
         self.provider = provider
@@ -37,6 +40,7 @@ public struct HealthReport: Equatable, Sendable {
         self.cacheStale = cacheStale
         self.lastSuccessAt = lastSuccessAt
         self.lastErrorCode = lastErrorCode
+        self.storeLastErrorCode = storeLastErrorCode
         self.lastWatched = lastWatched
     }
 
@@ -56,6 +60,7 @@ public struct HealthReport: Equatable, Sendable {
         json.beginObject("store")
         json.string("type", storeKind)
         json.bool("reachable", storeReachable)
+        json.string("last_error_code", storeLastErrorCode)
         json.endObject()
         json.beginObject("cache")
         json.int("age_s", cacheAge.map { Int(saturating: $0) })

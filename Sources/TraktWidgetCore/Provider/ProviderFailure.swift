@@ -41,4 +41,16 @@ public enum ProviderFailure: Error, Equatable, Sendable {
             return "\(name) answered with something that is not what it documents."
         }
     }
+
+    /// The code a token store failure carries, whichever provider met it.
+    public static let storeErrorCode = "TOKEN_STORE_ERROR"
+
+    /// As the refresh scheduler keeps it: a store failure is never reported as an upstream one.
+    public func refreshError(for kind: ProviderKind) -> RefreshError {
+        switch self {
+        case .reauthRequired: RefreshError(code: code(for: kind), source: .reauthRequired)
+        case .unavailable(Self.storeErrorCode): RefreshError(code: Self.storeErrorCode, source: .store)
+        default: RefreshError(code: code(for: kind), source: .upstream, retryAfter: retryAfter)
+        }
+    }
 }

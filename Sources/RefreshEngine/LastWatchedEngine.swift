@@ -1,0 +1,236 @@
+import Logging
+import PosterLookup
+import SystemCalls
+import Threads
+import TokenStorage
+import TraktWidgetCore
+
+/// The in-process cache in front of the provider: answers from memory, refreshes in the background one
+/// fetch at a time, and backs off when upstream fails. Requests never call upstream themselves. It knows
+/// the provider only through `WatchProvider`.
+///
+/// Every decision is `RefreshScheduler`'s; this class feeds it events and carries out its actions:
+/// waking threads, fetching, writing the result to the store.
+public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
+    /// Guards `scheduler`. Rank `engineState` (`LockRank`): never held across a fetch or a store call.
+    private let lock = ConditionLock(rank: .engineState)
+    private var scheduler: RefreshScheduler
+
+    private let provider: any WatchProvider
+    /// Retries a poster TMDB failed to give while the provider reports no change.
+    private let posters: PosterResolver?
+    private let store: any TokenStore
+    private let auth: AuthStatus
+    private let clock: WallClock
+    /// The longest a cold request waits for the first fetch before it is told to come back later.
+    private let coldWait: Double
+    private let log = Logger.shared
+
+    public init(
+        policy: CachePolicy, provider: any WatchProvider, posters: PosterResolver?, store: any TokenStore,
+        auth: AuthStatus, clock: WallClock, coldWait: Double
+    ) {
+        self.provider = provider
+        self.posters = posters
+        self.store = store
+        self.auth = auth
+        self.clock = clock
+        self.coldWait = coldWait
+        scheduler = RefreshScheduler(policy: policy, restored: Self.restore(from: store, provider: provider.kind))
+    }
+
+    /// Starts the background refresh thread (the FastCGI server); CGI and `last` refresh inline instead.
+    public func startRefreshThread() {
+        PosixThread.spawn(name: "tw-refresh") { [self] in refreshLoop() }
+    }
+
+    /// Wakes every waiting request (they answer 503 at once) and stops the refresh thread.
+    public func shutdown() {
+        lock.withLock { _ = signal(scheduler.shutdown()) }
+    }
+
+    /// How long shutdown waits for that write: with the server's drain (1.5 s + 0.3 s) it stays under
+    /// the 2 s promised on SIGTERM.
+    public static let persistenceGrace = 0.15
+
+    /// Lets a store write of the last good result that is under way finish, so a restart finds it.
+    /// Bounded: an fsync, not an upstream call.
+    public func waitForPersistence(timeout: Double = persistenceGrace) {
+        lock.withLock { _ = lock.wait(until: { !scheduler.isPersisting }, timeout: timeout) }
+    }
+
+    // MARK: LastWatchedSource
+
+    public func lastWatched() -> LastWatchedLookup {
+        lock.withLock {
+            var actions = signal(scheduler.request(now: clock.now()))
+            while case .waitForLanding(let ticket)? = actions.first {
+                _ = lock.wait(until: { scheduler.hasLanded(ticket) }, timeout: coldWait)
+                actions = signal(scheduler.waitEnded(ticket: ticket, now: clock.now()))
+            }
+            switch actions.first {
+            case .answer(let result, let maxAge)?:
+                return .result(result, maxAge: maxAge)
+            case .answerUnavailable(let retryAfter, let reauthRequired)?:
+                return .failure(reauthRequired
+                    ? .reauthRequired(retryAfter: retryAfter, provider: provider.kind)
+                    : .upstreamUnavailable(retryAfter: retryAfter, provider: provider.kind))
+            default:
+                preconditionFailure("the scheduler answers every request: \(actions)")
+            }
+        }
+    }
+
+    public func health() -> HealthReport {
+        let storeReachable = store.isReachable()
+        let tokenPhase = auth.phase()
+        let pair = auth.pair()
+        return lock.withLock {
+            let now = clock.now()
+            let cached = scheduler.cached
+            let canServe = cached != nil || (!scheduler.backoff.isFailing && tokenPhase != .reauthRequired && tokenPhase != .missing)
+            return HealthReport(
+                canServe: canServe,
+                provider: provider.kind,
+                mode: auth.mode,
+                tokenState: tokenPhase.rawValue,
+                tokenExpiresAt: pair?.expiresAt,
+                tokenRotatedAt: pair?.rotatedAt,
+                storeKind: store.kind,
+                storeReachable: storeReachable,
+                cacheAge: cached.map { now - $0.verifiedAt },
+                cacheStale: cached?.stale ?? false,
+                lastSuccessAt: scheduler.lastSuccessAt,
+                lastErrorCode: scheduler.lastUpstreamError?.code,
+                storeLastErrorCode: scheduler.lastStoreError?.code,
+                lastWatched: cached?.item.flatMap { WatchedAtLabel.describe($0, now: now) }
+            )
+        }
+    }
+
+    // MARK: Refreshing
+
+    /// Refreshes on the calling thread when the cache is missing or expired and no backoff forbids it
+    /// (CGI, one request per process). `force` ignores freshness and backoff (`trakt-widget last`).
+    @discardableResult
+    public func refreshInline(force: Bool = false) -> ProviderFailure? {
+        let actions: [RefreshAction] = lock.withLock {
+            scheduler.inlineRefreshDue(now: clock.now(), force: force) ? scheduler.begin() : []
+        }
+        guard case .fetch(let previous)? = actions.first else { return nil }
+        return refresh(from: previous)
+    }
+
+    private func refreshLoop() {
+        while true {
+            let actions: [RefreshAction] = lock.withLock {
+                lock.wait(until: { scheduler.refresherHasWork })
+                return scheduler.begin()
+            }
+            guard case .fetch(let previous)? = actions.first else { return }
+            refresh(from: previous)
+        }
+    }
+
+    @discardableResult
+    private func refresh(from previous: CachedResult?) -> ProviderFailure? {
+        let outcome = fetch(from: previous)
+        let now = clock.now()
+        let landing: RefreshLanding = switch outcome {
+        case .success(let (result, nil)): .success(result)
+        case .success(let (result, incomplete?)): .partial(result, incomplete.refreshError(for: provider.kind))
+        case .failure(let failure): .failure(failure.refreshError(for: provider.kind))
+        }
+        let actions = lock.withLock { signal(scheduler.land(landing, now: now)) }
+        for action in actions {
+            switch action {
+            case .backOff(let until, let failure):
+                log.warning("refresh failed (\(failure.code)); retrying in \(max(1, Int(saturating: (until - now).rounded(.up)))) s")
+            case .persist(let result, let backoff):
+                persist(PersistedResult(result, backoff: backoff))
+            default:
+                preconditionFailure("unexpected action after a landing: \(action)")
+            }
+        }
+        return outcome.failure
+    }
+
+    /// One refresh through the provider: the cheap change check, then a fetch only when it says so.
+    /// The result, and what part of the fetch failed when it is incomplete.
+    private func fetch(from previous: CachedResult?) -> Result<(CachedResult, ProviderFailure?), ProviderFailure> {
+        let checked: ChangeMark?
+        switch provider.changeCheck(since: previous?.mark) {
+        case .failure(let failure): return .failure(failure)
+        case .success(.unchanged) where previous != nil: return .success((retryingPoster(previous!), nil))
+        case .success(.unchanged): checked = nil
+        case .success(.changed(let mark)): checked = mark
+        }
+        let context = FetchContext(held: previous?.snapshot, heldMark: previous?.mark, checked: checked)
+        switch provider.fetch(context) {
+        case .failure(let failure):
+            return .failure(failure)
+        case .success(.notModified(let mark)):
+            guard let previous else { return .failure(.malformed) }
+            return .success((retryingPoster(previous.reverified(at: clock.now(), mark: mark)), nil))
+        case .success(.updated(let snapshot, let mark, let retry, let incomplete)):
+            let now = clock.now()
+            // Same content: keep `cached_at`, so the body and its ETag stay stable across refreshes.
+            let fetchedAt = previous.flatMap { $0.snapshot == snapshot ? $0.fetchedAt : nil } ?? now
+            let result = CachedResult(
+                provider: provider.kind, snapshot: snapshot, fetchedAt: fetchedAt, verifiedAt: now,
+                posterRetry: retry, mark: mark
+            )
+            return .success((result, incomplete))
+        }
+    }
+
+    /// Upstream confirmed nothing changed. Only a poster TMDB failed to give last time is asked again.
+    private func retryingPoster(_ previous: CachedResult) -> CachedResult {
+        let now = clock.now()
+        guard let reference = previous.posterRetry, let posters, var last = previous.item,
+              case .some(let url) = posters.retry(reference)
+        else { return previous.reverified(at: now, mark: previous.mark) }
+        if let url { last.posterURL = url }
+        var snapshot = previous.snapshot
+        snapshot.recent[0] = last
+        return CachedResult(
+            provider: provider.kind, snapshot: snapshot, fetchedAt: now, verifiedAt: now, posterRetry: nil,
+            mark: previous.mark
+        )
+    }
+
+    private func persist(_ result: PersistedResult) {
+        var failure: RefreshError?
+        do {
+            try store.saveLastResult(result)
+        } catch {
+            failure = RefreshFailure(error).refreshError
+            log.warning("could not persist the last good result: \(error)")
+        }
+        lock.withLock { _ = signal(scheduler.persisted(failure: failure)) }
+    }
+
+    /// Carries out the actions that wake threads (with the lock held) and returns the rest.
+    private func signal(_ actions: [RefreshAction]) -> [RefreshAction] {
+        actions.filter { action in
+            switch action {
+            case .startRefresh, .wakeWaiters:
+                lock.broadcast()
+                return false
+            default:
+                return true
+            }
+        }
+    }
+
+    private static func restore(from store: any TokenStore, provider: ProviderKind) -> (result: CachedResult, backoff: RefreshBackoff)? {
+        do {
+            // A result another provider fetched is not this deployment's answer.
+            guard let persisted = try store.loadLastResult(), persisted.provider == provider else { return nil }
+            return (persisted.cachedResult, persisted.backoff)
+        } catch {
+            Logger.shared.warning("ignoring the persisted last result: \(error)")
+            return nil
+        }
+    }
+}
