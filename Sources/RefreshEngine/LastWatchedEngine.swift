@@ -82,9 +82,10 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     }
 
     public func health() -> HealthReport {
-        let storeReachable = store.isReachable()
+        let storeReachable = store.isReachable
         let tokenPhase = auth.phase()
         let pair = auth.pair()
+        let persisted = auth.persisted()
         return lock.withLock {
             let now = clock.now()
             let cached = scheduler.cached
@@ -99,10 +100,11 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
                 storeKind: store.kind,
                 storeReachable: storeReachable,
                 cacheAge: cached.map { now - $0.verifiedAt },
-                cacheStale: cached?.stale ?? false,
+                cacheStale: cached.map { scheduler.policy.isStale(now: now, cached: $0) } ?? false,
                 lastSuccessAt: scheduler.lastSuccessAt,
                 lastErrorCode: scheduler.lastUpstreamError?.code,
                 storeLastErrorCode: scheduler.lastStoreError?.code,
+                tokenPersisted: persisted,
                 lastWatched: cached?.item.flatMap { WatchedAtLabel.describe($0, now: now) }
             )
         }

@@ -28,21 +28,24 @@ public final class TraktWatchProvider: WatchProvider {
     }
 
     public func changeCheck(since mark: ChangeMark?) -> Result<ChangeCheck, ProviderFailure> {
-        guard tokens != nil, let mark else { return .success(.changed(mark: nil)) }
-        let known = TraktLastActivities(mark: mark)
+        guard tokens != nil, let known = TraktMark(mark).activities else { return .success(.changed(mark: nil)) }
         return authorized { token in TraktAPI.parseLastActivities(http.send(trakt.lastActivitiesRequest(accessToken: token))) }
-            .map { $0 == known ? .unchanged : .changed(mark: $0.mark) }
+            .map { $0 == known ? .unchanged : .changed(mark: TraktMark(activities: $0, sides: nil).mark) }
             .mapError(providerFailure)
     }
 
     public func fetch(_ context: FetchContext) -> Result<FetchOutcome, ProviderFailure> {
         // Marks read by the change check this cycle are the ones the history reflects; without them
         // (cold, OAuth) they are asked alongside the history.
-        let known = context.checked.map(TraktLastActivities.init(mark:))
-        return fetchHistory(knownActivities: known, withActivities: tokens != nil && known == nil).mapError(providerFailure)
+        let known = TraktMark(context.checked).activities
+        return fetchHistory(
+            knownActivities: known, knownSides: TraktMark(context.heldMark).sides, withActivities: tokens != nil && known == nil
+        ).mapError(providerFailure)
     }
 
-    private func fetchHistory(knownActivities: TraktLastActivities?, withActivities: Bool) -> Result<FetchOutcome, RefreshFailure> {
+    private func fetchHistory(
+        knownActivities: TraktLastActivities?, knownSides: HistorySides?, withActivities: Bool
+    ) -> Result<FetchOutcome, RefreshFailure> {
         typealias Batch = (
             movie: Result<TraktHistoryItem?, UpstreamFailure>,
             episode: Result<TraktHistoryItem?, UpstreamFailure>,
@@ -64,36 +67,25 @@ public final class TraktWatchProvider: WatchProvider {
         }
         guard case .success(let results) = batch else { return .failure(batch.failure!) }
 
-        let movie: TraktHistoryItem?
-        let episode: TraktHistoryItem?
-        switch (results.movie, results.episode) {
-        case (.failure(let first), .failure(let second)):
-            return .failure(.upstream(UpstreamFailure.mostSevere([first, second])))
-        case (.success(let m), .success(let e)):
-            movie = m
-            episode = e
-        case (.success(let m), .failure):
-            movie = m
-            episode = nil
-        case (.failure, .success(let e)):
-            movie = nil
-            episode = e
+        let sideFailures = [results.movie.failure, results.episode.failure].compactMap { $0 }
+        guard let sides = HistorySides.merge(known: knownSides, movie: results.movie, episode: results.episode) else {
+            return .failure(.upstream(UpstreamFailure.mostSevere(sideFailures)))
         }
         // With one side missing, the marks would claim a state we did not see: drop them, so the next
         // refresh fetches history again instead of trusting a half answer.
-        let complete = results.movie.failure == nil && results.episode.failure == nil
-        let activities = complete ? (knownActivities ?? results.activities?.success) : nil
+        let activities = sideFailures.isEmpty ? (knownActivities ?? results.activities?.success) : nil
 
-        let newest = NewestItem.choose(movie: movie, episode: episode)
+        let newest = sides.newest
         let chosen = newest.flatMap { item in
             WatchedItemFormatter.format(item, posterPath: nil, images: ImageSettings()).map {
                 UnresolvedItem(item: $0, tmdb: WatchedItemFormatter.posterReference(for: item))
             }
         }
         let (items, retry) = posters.resolve(chosen.map { [$0] } ?? [])
-        // One side failed: serve what the other gave, and let health name what is missing.
-        let missing = (results.movie.failure ?? results.episode.failure).map { providerFailure(.upstream($0)) }
-        return .success(.updated(WatchSnapshot(recent: items), mark: activities?.mark, posterRetry: retry, incomplete: missing))
+        // One side failed: serve what is known, and let the failure drive health and the backoff.
+        let missing = sideFailures.isEmpty ? nil : providerFailure(.upstream(UpstreamFailure.mostSevere(sideFailures)))
+        let mark = TraktMark(activities: activities, sides: sides).mark
+        return .success(.updated(WatchSnapshot(recent: items), mark: mark, posterRetry: retry, incomplete: missing))
     }
 
     private func providerFailure(_ failure: RefreshFailure) -> ProviderFailure {
