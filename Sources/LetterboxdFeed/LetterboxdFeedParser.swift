@@ -1,5 +1,5 @@
 import TraktWidgetCore
-import XMLReading
+internal import XMLReading
 
 /// Reads a Letterboxd RSS feed into its items with a real XML parser. Elements are matched by
 /// namespace URI and local name, never by prefix, so a feed that renames `letterboxd:` still reads.

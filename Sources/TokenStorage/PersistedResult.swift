@@ -8,8 +8,7 @@ public struct PersistedResult: Equatable, Sendable, Codable {
     public var fetchedAt: Double
     public var verifiedAt: Double
     public var stale: Bool
-    public var poster: PosterReference?
-    public var posterResolved: Bool
+    public var posterRetry: PosterReference?
     public var mark: ChangeMark?
     public var backoff: RefreshBackoff
 
@@ -19,16 +18,15 @@ public struct PersistedResult: Equatable, Sendable, Codable {
         fetchedAt = result.fetchedAt
         verifiedAt = result.verifiedAt
         stale = result.stale
-        poster = result.poster
-        posterResolved = result.posterResolved
+        posterRetry = result.posterRetry
         mark = result.mark
         self.backoff = backoff
     }
 
     public var cachedResult: CachedResult {
         CachedResult(
-            provider: provider, snapshot: snapshot, fetchedAt: fetchedAt, verifiedAt: verifiedAt, stale: stale, poster: poster,
-            posterResolved: posterResolved, mark: mark
+            provider: provider, snapshot: snapshot, fetchedAt: fetchedAt, verifiedAt: verifiedAt, stale: stale,
+            posterRetry: posterRetry, mark: mark
         )
     }
 }

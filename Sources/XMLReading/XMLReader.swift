@@ -1,4 +1,4 @@
-import CLibXML2
+internal import CLibXML2
 
 /// libxml2's streaming reader (`xmlTextReader`) over a buffer in memory. The only Swift that calls
 /// libxml2: it owns the reader handle, and turns libxml2's return codes into `XMLError`.

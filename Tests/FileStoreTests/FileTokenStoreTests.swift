@@ -28,7 +28,7 @@ import Glibc
                 posterURL: "https://image.tmdb.org/t/p/w500/x.jpg", url: nil, watchedAt: "2025-01-01T00:00:00.000Z"
             )),
             fetchedAt: t0, verifiedAt: t0 + 60, stale: true,
-            poster: PosterReference(kind: .tv, tmdbID: 8592), posterResolved: false,
+            posterRetry: PosterReference(kind: .tv, tmdbID: 8592),
             mark: ChangeMark(["all": "2025-01-01T00:00:00Z"])
         )
         var backoff = RefreshBackoff()

@@ -33,9 +33,9 @@ private struct StubSource: LastWatchedSource {
 }
 
 private let answers: [LastWatchedLookup] = [
-    .result(CachedResult(provider: .trakt, snapshot: WatchSnapshot(last: item), fetchedAt: now, verifiedAt: now, poster: nil, posterResolved: true, mark: nil), maxAge: 300),
-    .result(CachedResult(provider: .trakt, snapshot: WatchSnapshot(last: nil), fetchedAt: now, verifiedAt: now, poster: nil, posterResolved: true, mark: nil), maxAge: 1),
-    .result(CachedResult(provider: .trakt, snapshot: WatchSnapshot(last: item), fetchedAt: now, verifiedAt: now, stale: true, poster: nil, posterResolved: false, mark: nil), maxAge: 1),
+    .result(CachedResult(provider: .trakt, snapshot: WatchSnapshot(last: item), fetchedAt: now, verifiedAt: now, posterRetry: nil, mark: nil), maxAge: 300),
+    .result(CachedResult(provider: .trakt, snapshot: WatchSnapshot(last: nil), fetchedAt: now, verifiedAt: now, posterRetry: nil, mark: nil), maxAge: 1),
+    .result(CachedResult(provider: .trakt, snapshot: WatchSnapshot(last: item), fetchedAt: now, verifiedAt: now, stale: true, posterRetry: nil, mark: nil), maxAge: 1),
     .failure(.upstreamUnavailable(retryAfter: 30)),
     .failure(.reauthRequired(retryAfter: 5)),
 ]

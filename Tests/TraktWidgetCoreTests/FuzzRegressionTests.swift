@@ -95,7 +95,7 @@ enum FuzzRegressions {
                     candidate, posterPath: reference.map { "/p\($0.tmdbID).jpg" }, images: ImageSettings()
                 )
                 let result = CachedResult(
-            provider: .trakt, snapshot: WatchSnapshot(last: item), fetchedAt: now, verifiedAt: now, poster: reference, posterResolved: true, mark: nil
+            provider: .trakt, snapshot: WatchSnapshot(last: item), fetchedAt: now, verifiedAt: now, posterRetry: nil, mark: nil
                 )
                 guard isJSONObject(result.body) else { exit(2) }
             }
@@ -123,8 +123,7 @@ enum FuzzRegressions {
     private struct StubSource: LastWatchedSource {
         func lastWatched() -> LastWatchedLookup {
             .result(
-                CachedResult(provider: .trakt, snapshot: WatchSnapshot(last: nil), fetchedAt: FuzzRegressions.now, verifiedAt: FuzzRegressions.now, poster: nil,
-                             posterResolved: true, mark: nil),
+                CachedResult(provider: .trakt, snapshot: WatchSnapshot(last: nil), fetchedAt: FuzzRegressions.now, verifiedAt: FuzzRegressions.now, posterRetry: nil, mark: nil),
                 maxAge: 60
             )
         }

@@ -18,7 +18,7 @@ struct StubSource: LastWatchedSource {
             kind: .movie, title: "Amélie", year: 2001, posterURL: nil,
             url: "https://trakt.tv/movies/amelie-2001", watchedAt: "2025-01-01T00:00:00.000Z"
         )),
-        fetchedAt: 1_700_000_000, verifiedAt: 1_700_000_000, poster: nil, posterResolved: true, mark: nil
+        fetchedAt: 1_700_000_000, verifiedAt: 1_700_000_000, posterRetry: nil, mark: nil
     )
     static let healthy = HealthReport(
         canServe: true, mode: .public, tokenState: "not_used", tokenExpiresAt: nil, tokenRotatedAt: nil,
@@ -314,7 +314,7 @@ struct StubSource: LastWatchedSource {
         #expect(failed.header("Cache-Control") == "public, max-age=60")
         let text = String(decoding: failed.body, as: UTF8.self)
         #expect(text.contains("Temporarily unavailable") && !text.contains("Trakt is not answering"))
-        let empty = CachedResult(provider: .trakt, snapshot: .empty, fetchedAt: 1, verifiedAt: 1, poster: nil, posterResolved: true, mark: nil)
+        let empty = CachedResult(provider: .trakt, snapshot: .empty, fetchedAt: 1, verifiedAt: 1, posterRetry: nil, mark: nil)
         let none = Self.get("/api/watch/card.svg", "", .result(empty, maxAge: 200))
         #expect(none.status == 200 && none.header("Cache-Control") == "public, max-age=60")
         #expect(String(decoding: none.body, as: UTF8.self).contains("No recent activity"))

@@ -100,3 +100,26 @@ struct SimklSelectionTests {
         #expect(SimklActivities.moved(from: activities.mark, to: later))
     }
 }
+
+struct SimklPinTests {
+    @Test func theDocumentedPinAnswer() throws {
+        let pin = try #require(SimklPinCode.parse(Array(try Fixture.data("simkl-oauth-pin.json"))))
+        #expect(pin == SimklPinCode(userCode: "5G6JAH", verificationURL: "https://simkl.com/pin", interval: 5, lifetime: 900))
+    }
+
+    @Test func oddTimingsAreBounded() throws {
+        let pin = try #require(SimklPinCode.parse(Array(#"{"user_code":"AB","interval":0,"expires_in":1e12}"#.utf8)))
+        #expect(pin.interval == 1 && pin.lifetime == 3600)
+        #expect(pin.verificationURL == "https://simkl.com/pin")
+    }
+
+    @Test func pollAnswers() throws {
+        #expect(SimklPinPoll.parse(Array(try Fixture.data("simkl-oauth-pin-poll-pending.json"))) == .pending)
+        #expect(SimklPinPoll.parse(Array(#"{"result":"KO","message":"Slow down"}"#.utf8)) == .slowDown)
+        #expect(SimklPinPoll.parse(Array(#"{"result":"OK","access_token":"abc"}"#.utf8)) == .authorized(accessToken: "abc"))
+        // A code that is gone answers like GET /oauth/pin, result "OK" included.
+        #expect(SimklPinPoll.parse(Array(try Fixture.data("simkl-oauth-pin.json"))) == .codeGone)
+        #expect(SimklPinPoll.parse(Array("<html>".utf8)) == .malformed)
+        #expect(SimklPinPoll.parse(Array(#"{"result":"OK"}"#.utf8)) == .malformed)
+    }
+}

@@ -13,7 +13,7 @@ import TraktWidgetCore
 
     static func result(_ snapshot: WatchSnapshot, stale: Bool = false) -> CachedResult {
         CachedResult(provider: .trakt, snapshot: snapshot, fetchedAt: now - 60, verifiedAt: now - 60, stale: stale,
-                     poster: nil, posterResolved: true, mark: nil)
+                     posterRetry: nil, mark: nil)
     }
 
     static func views(_ snapshot: WatchSnapshot, posters: [String: PosterImage] = [:], previous: WatchViews? = nil) -> WatchViews {

@@ -10,10 +10,9 @@ public final class CachedResult: Sendable {
     /// When upstream last confirmed this content; freshness counts from here.
     public let verifiedAt: Double
     public let stale: Bool
-    /// Where the last item's poster came from, kept so a TMDB lookup that failed can be retried alone.
-    public let poster: PosterReference?
-    /// False when TMDB failed (as opposed to answering "no poster"), so the next refresh asks again.
-    public let posterResolved: Bool
+    /// The newest item's TMDB reference when TMDB failed for it (as opposed to answering "no poster"),
+    /// so the next refresh asks again for that alone.
+    public let posterRetry: PosterReference?
     /// The provider's note of where upstream was; nil when unknown, which forces a full fetch.
     public let mark: ChangeMark?
 
@@ -26,15 +25,14 @@ public final class CachedResult: Sendable {
 
     public init(
         provider: ProviderKind, snapshot: WatchSnapshot, fetchedAt: Double, verifiedAt: Double, stale: Bool = false,
-        poster: PosterReference?, posterResolved: Bool, mark: ChangeMark?
+        posterRetry: PosterReference?, mark: ChangeMark?
     ) {
         self.provider = provider
         self.snapshot = snapshot
         self.fetchedAt = fetchedAt
         self.verifiedAt = verifiedAt
         self.stale = stale
-        self.poster = poster
-        self.posterResolved = posterResolved
+        self.posterRetry = posterRetry
         self.mark = mark
         self.body = LastWatchedBody.encode(item: snapshot.last, watching: snapshot.watching, cachedAt: fetchedAt, stale: stale)
         self.etag = EntityTag.of(body)
@@ -57,7 +55,7 @@ public final class CachedResult: Sendable {
     private func copy(verifiedAt: Double? = nil, stale: Bool? = nil, mark: ChangeMark?? = nil) -> CachedResult {
         CachedResult(
             provider: provider, snapshot: snapshot, fetchedAt: fetchedAt, verifiedAt: verifiedAt ?? self.verifiedAt,
-            stale: stale ?? self.stale, poster: poster, posterResolved: posterResolved, mark: mark ?? self.mark
+            stale: stale ?? self.stale, posterRetry: posterRetry, mark: mark ?? self.mark
         )
     }
 }

@@ -18,7 +18,7 @@ public struct HealthReport: Equatable, Sendable {
     public var cacheAge: Double?
     public var cacheStale: Bool
     public var lastSuccessAt: Double?
-    /// The last upstream failure (Trakt, TMDB); never a store failure.
+    /// The last upstream failure (the provider, TMDB); never a store failure.
     public var lastErrorCode: String?
     /// The last token store failure, apart from upstream ones.
     public var storeLastErrorCode: String?
@@ -26,8 +26,8 @@ public struct HealthReport: Equatable, Sendable {
     public var lastWatched: String?
 
     public init(
-        canServe: Bool, provider: ProviderKind = .trakt, mode: Mode, tokenState: String, tokenExpiresAt: Double?, tokenRotatedAt: Double?,
-        storeKind: String, storeReachable: Bool, cacheAge: Double?, cacheStale: Bool,
+        canServe: Bool, provider: ProviderKind = .trakt, mode: Mode, tokenState: String, tokenExpiresAt: Double?,
+        tokenRotatedAt: Double?, storeKind: String, storeReachable: Bool, cacheAge: Double?, cacheStale: Bool,
         lastSuccessAt: Double?, lastErrorCode: String?, storeLastErrorCode: String? = nil, tokenPersisted: Bool = true,
         lastWatched: String? = nil
     ) {

@@ -18,4 +18,5 @@ public enum LastWatchedBody {
         json.endObject()
         return json.bytes
     }
+
 }

@@ -25,16 +25,4 @@ public struct TraktLastActivities: Equatable, Sendable, Codable {
         try container.encode(["watched_at": moviesWatchedAt], forKey: .movies)
         try container.encode(["watched_at": episodesWatchedAt], forKey: .episodes)
     }
-
-    /// As the engine stores it with the snapshot.
-    public var mark: ChangeMark {
-        var values: [String: String] = [:]
-        values["movies"] = moviesWatchedAt
-        values["episodes"] = episodesWatchedAt
-        return ChangeMark(values)
-    }
-
-    public init(mark: ChangeMark) {
-        self.init(moviesWatchedAt: mark["movies"], episodesWatchedAt: mark["episodes"])
-    }
 }

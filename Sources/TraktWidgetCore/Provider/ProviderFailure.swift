@@ -25,4 +25,32 @@ public enum ProviderFailure: Error, Equatable, Sendable {
         case .malformed: return "\(prefix)_MALFORMED_RESPONSE"
         }
     }
+
+    /// Plain language for `check` and `last`; never upstream text.
+    public func diagnosis(for kind: ProviderKind) -> String {
+        let name = kind.displayName
+        switch self {
+        case .reauthRequired:
+            let command = kind == .trakt ? "trakt-widget auth" : "trakt-widget auth --provider \(kind.rawValue)"
+            return "\(name) no longer accepts this server's authorization. Run `\(command)`."
+        case .rateLimited(let seconds):
+            return "\(name) asked us to slow down (429)\(seconds.map { "; retry after \(Int(saturating: $0)) s" } ?? "")."
+        case .unavailable(let code):
+            return "\(name) could not be used right now (\(code)); it will be retried with backoff."
+        case .malformed:
+            return "\(name) answered with something that is not what it documents."
+        }
+    }
+
+    /// The code a token store failure carries, whichever provider met it.
+    public static let storeErrorCode = "TOKEN_STORE_ERROR"
+
+    /// As the refresh scheduler keeps it: a store failure is never reported as an upstream one.
+    public func refreshError(for kind: ProviderKind) -> RefreshError {
+        switch self {
+        case .reauthRequired: RefreshError(code: code(for: kind), source: .reauthRequired)
+        case .unavailable(Self.storeErrorCode): RefreshError(code: Self.storeErrorCode, source: .store)
+        default: RefreshError(code: code(for: kind), source: .upstream, retryAfter: retryAfter)
+        }
+    }
 }

@@ -7,7 +7,8 @@ import threading
 import time
 from typing import Any
 
-PIN_OUTCOMES = ("pending", "slow_down", "ok")
+# "gone" plays a code Simkl deleted (the user denied it, or it was used elsewhere).
+PIN_OUTCOMES = ("pending", "slow_down", "ok", "gone")
 
 
 class SimklState:
@@ -52,7 +53,7 @@ class SimklState:
                 self.pins.pop(code, None)
                 return "gone"
             outcome = self.script.pop(0) if len(self.script) > 1 else self.script[0]
-            if outcome == "ok":
+            if outcome in ("ok", "gone"):
                 del self.pins[code]
             return outcome
 
