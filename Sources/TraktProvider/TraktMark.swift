@@ -14,21 +14,26 @@ struct TraktMark: Equatable {
     var activities: TraktLastActivities?
     /// Only in a checked mark: nil when idle.
     var playing: Playing?
+    /// TMDB failed for a poster: the next refresh reads the history again to ask for it.
+    var posterMissing = false
 
-    init(activities: TraktLastActivities?, playing: Playing? = nil) {
+    init(activities: TraktLastActivities?, playing: Playing? = nil, posterMissing: Bool = false) {
         self.activities = activities
         self.playing = playing
+        self.posterMissing = posterMissing
     }
 
     init(_ mark: ChangeMark?) {
         activities = mark?["activities"].flatMap { Self.decode(TraktLastActivities.self, $0) }
         playing = mark?["playing"].flatMap { Self.decode(Playing.self, $0) }
+        posterMissing = mark?["poster_missing"] != nil
     }
 
     var mark: ChangeMark {
         var values: [String: String] = [:]
         values["activities"] = activities.flatMap(Self.encode)
         values["playing"] = playing.flatMap(Self.encode)
+        values["poster_missing"] = posterMissing ? "1" : nil
         return ChangeMark(values)
     }
 

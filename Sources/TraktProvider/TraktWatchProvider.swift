@@ -47,10 +47,10 @@ public final class TraktWatchProvider: WatchProvider {
 
     public func fetch(_ context: FetchContext) -> Result<FetchOutcome, ProviderFailure> {
         let checked = context.checked.map { TraktMark($0) }
-        let held = TraktMark(context.heldMark).activities
-        // The check already read the marks and what plays; the history is asked only when a mark moved
-        // (or nothing is held). Cold OAuth reads the marks the history reflects alongside it.
-        let historyMoved = checked == nil || checked?.activities != held || context.held == nil
+        let held = TraktMark(context.heldMark)
+        // The check already read the marks and what plays; the history is asked only when a mark moved,
+        // nothing is held, or TMDB owes a poster. Cold OAuth reads the marks the history reflects with it.
+        let historyMoved = checked == nil || checked?.activities != held.activities || context.held == nil || held.posterMissing
         let answers = round(
             activities: tokens != nil && checked == nil, history: historyMoved, watching: checked == nil
         )
@@ -77,7 +77,7 @@ public final class TraktWatchProvider: WatchProvider {
         }
         // What plays now missing (cold or public mode, the watching call failed): served, never as fresh.
         let missing = round.watching?.failure.map { providerFailure(.upstream($0)) }
-        let mark = TraktMark(activities: tokens == nil ? nil : activities).mark
+        let mark = TraktMark(activities: tokens == nil ? nil : activities, posterMissing: retry != nil).mark
         return .success(.updated(WatchSnapshot(recent: items, watching: watching), mark: mark, posterRetry: retry, incomplete: missing))
     }
 
