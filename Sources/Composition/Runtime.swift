@@ -22,6 +22,9 @@ public final class Runtime: Sendable {
     public let auth: AuthStatus
     public let engine: LastWatchedEngine
     public let handler: RequestHandler
+    /// The longest one refresh may take (token refresh, history and TMDB rounds), which is also the
+    /// longest a cold request waits for it.
+    public let coldWait: Double
 
     public init(configuration: Configuration, clock: WallClock = .system) throws {
         self.configuration = configuration
@@ -79,9 +82,10 @@ public final class Runtime: Sendable {
 
         let policy = CachePolicy(ttl: configuration.cacheTTL)
         // A cold request waits at most for a token refresh, the history round and the TMDB round.
+        coldWait = configuration.timeouts.total * 3 + 1
         engine = LastWatchedEngine(
             policy: policy, provider: provider, posters: posters, store: store, auth: auth, clock: clock,
-            coldWait: configuration.timeouts.total * 3 + 1
+            coldWait: coldWait
         )
         handler = RequestHandler(source: engine, ttl: Int(configuration.cacheTTL), provider: configuration.provider)
     }
