@@ -42,7 +42,7 @@ ALLOWED = "https://www.example.com"          # placeholder entries of the shippe
 ALLOWED_REGEX = "https://widgets.example.org"
 FOREIGN = "https://evil.example.net"
 HSTS = "max-age=63072000; includeSubDomains"
-SECRETS = ("TRAKT_CLIENT_SECRET", "TRAKT_REFRESH_TOKEN", "TMDB_API_KEY")
+SECRETS = ("TRAKT_CLIENT_SECRET", "TRAKT_REFRESH_TOKEN", "TMDB_API_KEY", "SIMKL_ACCESS_TOKEN")
 JS = 'document.currentScript && console.log("trakt widget");\n'
 
 
@@ -409,7 +409,8 @@ def test_no_fastcgi_keepalive_anywhere():
 def test_cache_settings():
     directives = [d for _, d in directives_by_depth(LOCATIONS_FILE.read_text())]
     key = [d for d in directives if d.startswith("fastcgi_cache_key")]
-    assert key == ['fastcgi_cache_key "$request_method $uri"']
+    # The query string is not in the key, only the parameters the responder reads (card.svg, history).
+    assert key == ['fastcgi_cache_key "$request_method $uri$trakt_cache_variant"']
     for required in ("fastcgi_cache trakt_widget", "fastcgi_cache_lock on",
                      "fastcgi_cache_use_stale error timeout updating http_500 http_503",
                      "fastcgi_cache_background_update on", "fastcgi_cache off"):
@@ -809,7 +810,8 @@ def test_service_contract():
 
 ENV_VARS = ("TRAKT_CLIENT_ID", "TRAKT_USERNAME", "TRAKT_REDIRECT_URI", "TMDB_POSTER_SIZE", "CACHE_TTL",
             "TRAKT_API_URL", "TRAKT_AUTH_URL", "TMDB_API_URL", "TMDB_IMAGE_URL",
-            "TRAKT_WIDGET_USER_AGENT", "DATABASE_URL")
+            "TRAKT_WIDGET_USER_AGENT", "DATABASE_URL", "WATCH_PROVIDER", "SIMKL_CLIENT_ID", "SIMKL_API_URL",
+            "LETTERBOXD_USERNAME", "LETTERBOXD_URL")
 
 
 def test_env_example_documents_every_variable_and_no_secret():

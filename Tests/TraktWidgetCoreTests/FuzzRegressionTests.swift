@@ -88,16 +88,14 @@ enum FuzzRegressions {
     static func replayDecoder(_ input: Data) throws {
         let decoder = JSONDecoder()
         if let items = try? decoder.decode([TraktHistoryItem].self, from: input) {
-            let movie = items.first { $0.movie != nil }
-            let episode = items.first { $0.episode != nil }
-            for candidate in [NewestItem.choose(movie: movie, episode: episode), items.first, items.last] {
+            for candidate in [items.first, items.last] {
                 guard let candidate else { continue }
                 let reference = WatchedItemFormatter.posterReference(for: candidate)
                 let item = WatchedItemFormatter.format(
                     candidate, posterPath: reference.map { "/p\($0.tmdbID).jpg" }, images: ImageSettings()
                 )
                 let result = CachedResult(
-                    item: item, fetchedAt: now, verifiedAt: now, poster: reference, posterResolved: true, activities: nil
+            provider: .trakt, snapshot: WatchSnapshot(last: item), fetchedAt: now, verifiedAt: now, posterRetry: nil, mark: nil
                 )
                 guard isJSONObject(result.body) else { exit(2) }
             }
@@ -125,8 +123,7 @@ enum FuzzRegressions {
     private struct StubSource: LastWatchedSource {
         func lastWatched() -> LastWatchedLookup {
             .result(
-                CachedResult(item: nil, fetchedAt: FuzzRegressions.now, verifiedAt: FuzzRegressions.now, poster: nil,
-                             posterResolved: true, activities: nil),
+                CachedResult(provider: .trakt, snapshot: WatchSnapshot(last: nil), fetchedAt: FuzzRegressions.now, verifiedAt: FuzzRegressions.now, posterRetry: nil, mark: nil),
                 maxAge: 60
             )
         }

@@ -20,6 +20,17 @@ public struct JSONWriter {
         needsComma.removeLast()
     }
 
+    public mutating func beginArray(_ key: String? = nil) {
+        prefix(key)
+        bytes.append(UInt8(ascii: "["))
+        needsComma.append(false)
+    }
+
+    public mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        needsComma.removeLast()
+    }
+
     public mutating func string(_ key: String?, _ value: String?) {
         prefix(key)
         guard let value else { return appendRaw("null") }
@@ -29,6 +40,17 @@ public struct JSONWriter {
     public mutating func int(_ key: String?, _ value: Int?) {
         prefix(key)
         appendRaw(value.map(String.init) ?? "null")
+    }
+
+    /// A decimal such as a rating: `3.5`, `4` for a whole number, `null` for nil or a non-finite value.
+    public mutating func number(_ key: String?, _ value: Double?) {
+        prefix(key)
+        guard let value, value.isFinite else { return appendRaw("null") }
+        if value == value.rounded(), abs(value) < 1e15 {
+            appendRaw(String(Int(value)))
+        } else {
+            appendRaw(String(value))
+        }
     }
 
     public mutating func bool(_ key: String?, _ value: Bool) {
