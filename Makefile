@@ -17,6 +17,7 @@ RELEASE_BIN = .build/release/trakt-widget
 APT_PACKAGES = $(shell cat .ci/apt-packages.txt)
 
 .PHONY: help build release test unit integration run install uninstall clean deps bench soak fuzz
+.PHONY: docs
 
 help:
 	@echo "make build      debug build"
@@ -29,6 +30,7 @@ help:
 	@echo "make bench      release-build benchmarks (~5 min, needs 2 CPUs, wrk, node); writes BENCHMARKS.md"
 	@echo "make soak       5-minute fault soak through nginx (SOAK_SECONDS=60 for a short run; needs wrk)"
 	@echo "make fuzz       libFuzzer on the JSON decoders and the router, FUZZ_SECONDS (60) each"
+	@echo "make docs       rewrite docs/cli.md from the binary's --help (make test fails when it is stale)"
 
 build:
 	$(SWIFT) build
@@ -82,6 +84,9 @@ uninstall:
 	rm -f $(ETCDIR)/env.example
 	rm -rf $(SHAREDIR)
 	@echo "Kept what you edited: $(ETCDIR)/env, /etc/credstore/trakt-widget.*, $(NGINXDIR)/trakt-widget/ (origins, server)."
+
+docs: build
+	$(PYTHON) docs/cli_reference.py $(DEBUG_BIN)
 
 clean:
 	rm -rf .build var Tests/Integration/artifacts
