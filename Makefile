@@ -1,7 +1,8 @@
 # trakt-widget — build, test, run and install. `make help` lists the targets.
 
 SWIFT      ?= swift
-PYTHON     ?= python3
+# Debian's python3: the test tools come from Debian's packages (python3-pytest, python3-selenium).
+PYTHON     ?= /usr/bin/python3
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 BINDIR      = $(DESTDIR)$(PREFIX)/bin
@@ -13,49 +14,56 @@ ETCDIR      = $(DESTDIR)/etc/trakt-widget
 DEBUG_BIN   = .build/debug/trakt-widget
 RELEASE_BIN = .build/release/trakt-widget
 
-# Debian 12 packages the project needs to build, test and run; CI installs the same list.
-APT_PACKAGES = $(shell cat .ci/apt-packages.txt)
+# Each target installs the Debian 12 packages it needs (.ci/*-packages.txt) when run as root, and
+# otherwise prints the exact apt-get line and stops.
+REQUIRE     = .ci/require-packages
 
-.PHONY: help build release test unit integration run install uninstall clean deps bench soak fuzz
-.PHONY: docs
+.PHONY: help build release test test-packages unit integration run install uninstall clean deps bench soak fuzz docs
 
 help:
 	@echo "make build      debug build"
 	@echo "make release    release build ($(RELEASE_BIN))"
-	@echo "make test       unit tests, then the real-stack integration tests"
+	@echo "make test       unit tests, then the real-stack integration tests (installs missing packages)"
 	@echo "make run        local stack: nginx on 127.0.0.1:8080 + responder + demo upstream"
 	@echo "make install    install binary, units, nginx files and env example (PREFIX, DESTDIR)"
 	@echo "make uninstall  remove what install placed (keeps /etc/trakt-widget/env)"
 	@echo "make clean      remove build output and ./var"
+	@echo "make deps       install the Debian packages of every target (.ci/*-packages.txt)"
 	@echo "make bench      release-build benchmarks (~5 min, needs 2 CPUs, wrk, node); writes BENCHMARKS.md"
 	@echo "make soak       5-minute fault soak through nginx (SOAK_SECONDS=60 for a short run; needs wrk)"
 	@echo "make fuzz       libFuzzer on the JSON decoders and the router, FUZZ_SECONDS (60) each"
 	@echo "make docs       rewrite docs/cli.md from the binary's --help (make test fails when it is stale)"
 
 build:
+	@$(REQUIRE) .ci/build-packages.txt
 	$(SWIFT) build
 
 release:
+	@$(REQUIRE) .ci/build-packages.txt
 	$(SWIFT) build -c release --static-swift-stdlib
 
 test: unit integration
 
-unit:
-	$(SWIFT) build
+test-packages:
+	@$(REQUIRE) .ci/build-packages.txt .ci/test-packages.txt
+
+unit: test-packages build
 	$(SWIFT) test
 
-integration: build
-	TRAKT_WIDGET_BIN=$(CURDIR)/$(DEBUG_BIN) $(PYTHON) -m pytest Tests/Integration -q -p no:cacheprovider
+# pytest exits 5 when it collects nothing, and make stops on it like on any failure. Under CI=true a
+# missing browser fails test_widget.py instead of skipping it; -rs lists any skip with its reason.
+integration: test-packages build
+	TRAKT_WIDGET_BIN=$(CURDIR)/$(DEBUG_BIN) $(PYTHON) -m pytest Tests/Integration -q -rs -p no:cacheprovider
 
 run:
-	@.ci/require-packages .ci/run-packages.txt
+	@$(REQUIRE) .ci/build-packages.txt .ci/run-packages.txt
 	$(MAKE) --no-print-directory release
 	cd Tests/Integration && TRAKT_WIDGET_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) -m harness.localstack
 
 # Pins the server side to CPU 0 and wrk to CPU 1; BENCH_ARGS passes options to the script, e.g.
 # BENCH_ARGS="--quick --out -" for a fast smoke run, or "--wait-quiet 1200" to wait for a quiet machine.
 bench:
-	@.ci/require-packages .ci/bench-packages.txt
+	@$(REQUIRE) .ci/build-packages.txt .ci/bench-packages.txt
 	$(MAKE) --no-print-directory release
 	TRAKT_WIDGET_BIN=$(CURDIR)/$(RELEASE_BIN) $(PYTHON) Tests/Bench/bench.py --out $(CURDIR)/BENCHMARKS.md $(BENCH_ARGS)
 
@@ -92,15 +100,13 @@ clean:
 	rm -rf .build var Tests/Integration/artifacts
 
 deps:
-	apt-get update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(APT_PACKAGES)
-	$(PYTHON) -m pip install --quiet -r Tests/Integration/requirements.txt \
-	  || $(PYTHON) -m pip install --quiet --break-system-packages -r Tests/Integration/requirements.txt
+	@$(REQUIRE) .ci/*-packages.txt
 
 # Fault soak (Tests/Soak/soak.py): wrk c=50 through nginx for 5 minutes, CACHE_TTL=2, a Trakt failure
 # every 20 s; fails on any non-200/304 answer or on responder RSS/fd/thread growth. Bounded to 10 min.
 # SOAK_SECONDS=60 for a short run.
 soak: build
+	@$(REQUIRE) .ci/soak-packages.txt
 	TRAKT_WIDGET_BIN=$(CURDIR)/$(DEBUG_BIN) timeout 600 $(PYTHON) Tests/Soak/soak.py
 
 # libFuzzer (Tests/Fuzz/): the Trakt/TMDB/OAuth JSON decoders and the request router, built with

@@ -14,8 +14,9 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from .poll import wait_until
+from .poll import NotReady, wait_until
 from .process import free_tcp_port, stop_process, tcp_port_accepts
 
 REPO = Path(__file__).resolve().parents[3]
@@ -61,6 +62,41 @@ def without_rate_limit(http_conf: str) -> str:
         raise NginxError("nginx/trakt-widget-http.conf changed shape: expected one "
                          "`limit_req_zone $binary_remote_addr`; update without_rate_limit()")
     return text
+
+
+def launch(prefix: Path, render: Callable[[list[int]], Path], ports: int | list[int] = 1, timeout: float = 10.0,
+           attempts: int = 3) -> tuple[subprocess.Popen[bytes], list[int]]:
+    """Runs `nginx -p PREFIX -c render(ports)` in the foreground until it accepts on every port.
+
+    `ports` is a list of fixed ports, or how many free ones to pick; free ones are picked again when
+    another process took one between the probe and nginx's bind. The configuration must log errors to
+    PREFIX/logs/error.log. Returns the process and the ports.
+    """
+    error_log = prefix / "logs" / "error.log"
+    fixed = isinstance(ports, list)
+    for _ in range(1 if fixed else attempts):
+        chosen = list(ports) if fixed else [free_tcp_port() for _ in range(ports)]
+        conf = render(chosen)
+        (prefix / "logs").mkdir(parents=True, exist_ok=True)
+        proc = subprocess.Popen([NGINX, "-p", f"{prefix}/", "-c", str(conf), "-e", "logs/error.log"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def listening() -> bool:
+            if proc.poll() is not None:
+                log = error_log.read_text(errors="replace") if error_log.exists() else ""
+                raise NginxError(f"nginx exited with {proc.returncode}:\n{log}")
+            return all(tcp_port_accepts("127.0.0.1", port) for port in chosen)
+
+        try:
+            wait_until(listening, timeout, f"nginx on ports {chosen}")
+            return proc, chosen
+        except NotReady:
+            stop_process(proc, 5)
+            raise
+        except NginxError as err:
+            if "Address already in use" not in str(err):
+                raise
+    raise NginxError(f"nginx could not bind free ports in {attempts} attempts")
 
 
 class Nginx:
@@ -144,27 +180,14 @@ http {{
 
     def start(self, timeout: float = 10.0, attempts: int = 3, port: int | None = None) -> "Nginx":
         """Starts on `port`, or on a free port (retried if another process takes it first)."""
-        for _ in range(1 if port else attempts):
-            self.port = port or free_tcp_port()
+
+        def render(ports: list[int]) -> Path:
+            self.port = ports[0]
             self.write_config(self.port)
-            self._proc = subprocess.Popen(
-                [NGINX, "-p", f"{self.prefix}/", "-c", "conf/nginx.conf", "-e", "logs/error.log"],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )
+            return self.conf_path
 
-            def listening() -> bool:
-                if self._proc.poll() is not None:
-                    raise NginxError(f"nginx exited with {self._proc.returncode}:\n{self.error_log_text()}")
-                return tcp_port_accepts("127.0.0.1", self.port)
-
-            try:
-                wait_until(listening, timeout, f"nginx on port {self.port}")
-                return self
-            except NginxError:
-                # Another process may have taken the free port between our probe and nginx's bind.
-                if "Address already in use" not in self.error_log_text():
-                    raise
-        raise NginxError(f"nginx could not bind a free port in {attempts} attempts")
+        self._proc, _ = launch(self.prefix, render, [port] if port else 1, timeout, attempts)
+        return self
 
     def __enter__(self) -> "Nginx":
         return self.start()

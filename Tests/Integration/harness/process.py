@@ -39,6 +39,20 @@ def proc_stats(pid: int) -> dict[str, int]:
     }
 
 
+def unix_socket_listening(path: str) -> bool:
+    """True once some process listens on the unix socket `path`, found without connecting to it (a
+    connection would start a socket-activated service). The socket file exists from bind(), before
+    listen(): a connect in between is refused."""
+    accepting = 0x10000  # __SO_ACCEPTCON in /proc/net/unix's Flags column
+    with open("/proc/net/unix") as table:
+        next(table)
+        for line in table:
+            fields = line.split()
+            if len(fields) >= 8 and fields[7] == path and int(fields[3], 16) & accepting:
+                return True
+    return False
+
+
 def tcp_port_accepts(host: str, port: int) -> bool:
     with socket.create_connection((host, port), timeout=1.0):
         return True

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from .fastcgi import app_answers, fcgi_request
 from .poll import wait_until
-from .process import stop_process
+from .process import stop_process, unix_socket_listening
 from .response import Response
 
 REPO = Path(__file__).resolve().parents[3]
@@ -92,7 +92,7 @@ class Responder:
       systemd's StandardInput=socket, but with no spawn-fcgi in between.
 
     Readiness: "spawn-fcgi" and "listen" wait until the app answers a FastCGI management record; the
-    other two only until the socket exists (socket activation starts the app on the first request).
+    other two only until the socket listens (socket activation starts the app on the first request).
     """
 
     def __init__(self, binary: Path, env: Mapping[str, str], workdir: Path, *, workers: int = 4,
@@ -153,7 +153,7 @@ class Responder:
         def ready() -> bool:
             if self._proc.poll() is not None:
                 raise ResponderError(f"responder ({self.via}) exited with {self._proc.returncode}:\n{self.log_text()}")
-            return os.path.exists(self.sock) if lazy else app_answers(self.sock)
+            return unix_socket_listening(self.sock) if lazy else app_answers(self.sock)
 
         wait_until(ready, timeout, f"responder socket {self.sock}")
         return self
