@@ -63,6 +63,7 @@ let package = Package(
         .testTarget(name: "ThreadsTests", dependencies: ["Threads"]),
         .testTarget(name: "CurlClientTests", dependencies: ["CurlClient", "UpstreamClients", "TraktWidgetCore", "TestSupport"]),
         .testTarget(name: "UpstreamClientsTests", dependencies: ["UpstreamClients", "CurlClient", "TraktWidgetCore", "TestSupport"]),
+        .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore"]),
         .testTarget(name: "FileStoreTests", dependencies: ["FileStore", "TokenStorage", "SystemCalls", "TraktWidgetCore", "TestSupport"]),
         .testTarget(
             name: "RefreshEngineTests",

@@ -28,6 +28,7 @@ public struct Configuration: Sendable {
         "TMDB_IMAGE_URL": "https://image.tmdb.org/t/p",
         "UPSTREAM_CONNECT_TIMEOUT": "3",
         "UPSTREAM_TIMEOUT": "8",
+        "TRAKT_OAUTH_TIMEOUT": "30",
     ]
 
     /// The values never to print or log.
@@ -57,7 +58,8 @@ public struct Configuration: Sendable {
             clientID: clientID,
             clientSecret: secret,
             redirectURI: env["TRAKT_REDIRECT_URI"]!,
-            publicUsername: nil
+            publicUsername: nil,
+            tokenTimeout: try Self.seconds(env, "TRAKT_OAUTH_TIMEOUT")
         )
 
         let posterSize = env["TMDB_POSTER_SIZE"]!
@@ -80,8 +82,9 @@ public struct Configuration: Sendable {
             connect: try Self.seconds(env, "UPSTREAM_CONNECT_TIMEOUT"),
             total: try Self.seconds(env, "UPSTREAM_TIMEOUT")
         )
-        stateDirectory = env["STATE_DIRECTORY"].map { String($0.split(separator: ":").first ?? "") }
-            ?? env["TRAKT_WIDGET_STATE_DIR"] ?? "./var"
+        // The operator's own setting first (the env file may move it), then systemd's StateDirectory=.
+        stateDirectory = env["TRAKT_WIDGET_STATE_DIR"]
+            ?? env["STATE_DIRECTORY"].map { String($0.split(separator: ":").first ?? "") } ?? "./var"
         userAgent = env["TRAKT_WIDGET_USER_AGENT"] ?? "trakt-widget/\(Version.current)"
         databaseURL = env["DATABASE_URL"]
         bootstrapRefreshToken = refreshToken

@@ -36,7 +36,7 @@ final class CurlEasy {
         try check(ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1))
         try check(ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2))
         try check(ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(timeouts.connect * 1000)))
-        try check(ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeouts.total * 1000)))
+        try check(ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int((request.timeout ?? timeouts.total) * 1000)))
         // Trakt's Cloudflare answers 403 to a request without a User-Agent, and libcurl sends none.
         try check(ccurl_setopt_string(handle, CURLOPT_USERAGENT, userAgent))
         try check(ccurl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, ""))

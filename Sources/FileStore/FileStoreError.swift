@@ -15,7 +15,8 @@ public enum FileStoreError: Error, Equatable, Sendable, CustomStringConvertible 
 
     public var description: String {
         switch self {
-        case .system(let operation, let errno): "\(operation): \(errno)"
+        // The symbolic name first: it is what an operator greps the log for (ENOSPC, EROFS, EACCES).
+        case .system(let operation, let errno): "\(operation): \(errno.name.map { "\($0) (\(errno))" } ?? "\(errno)")"
         case .unreadable(let path): "parse \(path): not valid JSON of the expected shape"
         case .encoding(let path): "encode \(path): could not encode"
         }

@@ -10,8 +10,9 @@ public final class FileTokenStore: TokenStore {
     public let directory: String
     private let lock: FileLock
 
-    private var tokensPath: String { directory + "/tokens.json" }
+    public var tokensPath: String { directory + "/tokens.json" }
     private var resultPath: String { directory + "/last-result.json" }
+    public var location: String { tokensPath }
 
     public init(directory: String) throws(StoreError) {
         self.directory = directory
@@ -31,35 +32,51 @@ public final class FileTokenStore: TokenStore {
         try surface("read tokens") { () throws(FileStoreError) in try readTokens() }
     }
 
-    public func rotate(_ decide: (TokenRecord) -> RotationDecision) throws(StoreError) -> (RotationDecision, TokenRecord) {
-        try surface("rotate tokens") { () throws(FileStoreError) in
-            try lock.withExclusiveLock { () throws(FileStoreError) in
-                var record = try readTokens()
-                let decision = decide(record)
-                switch decision {
-                case .replace(let pair):
-                    record = TokenRecord(pair: pair, everHeld: true, rejected: false)
-                    try encode(record, to: tokensPath)
-                case .rejected:
-                    record.rejected = true
-                    try encode(record, to: tokensPath)
-                case .adopt, .keep:
-                    break
-                }
-                return (decision, record)
-            }
+    public func lockRotation(lastResort: Bool) throws(StoreError) -> any RotationLock {
+        try surface("lock tokens") { () throws(FileStoreError) in try lock.acquire() }
+        return FileRotationLock(store: self, lock: lock)
+    }
+
+    public func saveRotated(_ pair: TokenPair) throws(StoreError) {
+        try surface("write tokens") { () throws(FileStoreError) in
+            try lock.withExclusiveLock { () throws(FileStoreError) in try writeIfNewer(pair) }
+        }
+    }
+
+    /// Writes `pair` unless the file already holds its generation or a newer one. Lock held.
+    func writeIfNewer(_ pair: TokenPair) throws(FileStoreError) {
+        // An unreadable file holds nothing newer: the pair Trakt just issued replaces it.
+        if let stored = (try? readTokens())?.pair, stored.generation >= pair.generation { return }
+        try encode(TokenRecord(pair: pair, everHeld: true, rejected: false), to: tokensPath)
+    }
+
+    public func markRejected(refreshToken: String) {
+        try? lock.withExclusiveLock { () throws(FileStoreError) in
+            var record = try readTokens()
+            guard record.pair?.refreshToken == refreshToken, !record.rejected else { return }
+            record.rejected = true
+            try encode(record, to: tokensPath)
         }
     }
 
     /// Stores `pair` with a generation above the stored one (or its own, when higher).
-    public func saveTokens(_ pair: TokenPair) throws(StoreError) {
+    public func saveTokens(_ pair: TokenPair) throws(StoreError) -> String? {
         try surface("save tokens") { () throws(FileStoreError) in
             try lock.withExclusiveLock { () throws(FileStoreError) in
-                let current = try readTokens()
+                let current = try? readTokens()
                 var stored = pair
-                stored.generation = max(pair.generation, (current.pair?.generation ?? 0) + 1)
+                stored.generation = max(pair.generation, (current?.pair?.generation ?? 0) + 1)
                 try encode(TokenRecord(pair: stored, everHeld: true, rejected: false), to: tokensPath)
             }
+        }
+        return nil
+    }
+
+    /// Writes `record` exactly as given (generation included), for a store that keeps this file as its
+    /// local copy.
+    public func write(_ record: TokenRecord) throws(StoreError) {
+        try surface("write tokens") { () throws(FileStoreError) in
+            try lock.withExclusiveLock { () throws(FileStoreError) in try encode(record, to: tokensPath) }
         }
     }
 
@@ -81,12 +98,15 @@ public final class FileTokenStore: TokenStore {
         try surface("write last result") { () throws(FileStoreError) in try encode(result, to: resultPath) }
     }
 
-    public func isReachable() -> Bool {
+    public var isReachable: Bool {
         Syscalls.isWritable(directory)
     }
 
+    /// A file store's problems are in each error already.
+    public var lastProblem: String? { nil }
+
     /// The file store's own errors become `StoreError` here, at the protocol's surface.
-    private func surface<T>(_ operation: String, _ body: () throws(FileStoreError) -> T) throws(StoreError) -> T {
+    func surface<T>(_ operation: String, _ body: () throws(FileStoreError) -> T) throws(StoreError) -> T {
         do {
             return try body()
         } catch {

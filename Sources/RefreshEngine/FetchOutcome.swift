@@ -1,6 +1,8 @@
 import TraktWidgetCore
 
-/// How one fetch ended: a complete result, a result missing a part (one history failed), or nothing.
+/// How one fetch ended: a complete result, a result missing a part (one history failed; that side keeps
+/// its last good item, and the failure still drives the backoff, so a 429's `Retry-After` holds), or
+/// nothing.
 public enum FetchOutcome: Sendable {
     case complete(CachedResult)
     case partial(CachedResult, RefreshFailure)

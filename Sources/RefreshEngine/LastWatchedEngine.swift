@@ -75,9 +75,10 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     }
 
     public func health() -> HealthReport {
-        let storeReachable = store.isReachable()
+        let storeReachable = store.isReachable
         let tokenPhase = tokens?.phase ?? .notUsed
         let pair = tokens?.pair
+        let persisted = tokens?.persisted ?? true
         return lock.withLock {
             let now = clock.now()
             let cached = scheduler.cached
@@ -91,10 +92,11 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
                 storeKind: store.kind,
                 storeReachable: storeReachable,
                 cacheAge: cached.map { now - $0.verifiedAt },
-                cacheStale: cached?.stale ?? false,
+                cacheStale: cached.map { scheduler.policy.isStale(now: now, cached: $0) } ?? false,
                 lastSuccessAt: scheduler.lastSuccessAt,
                 lastErrorCode: scheduler.lastUpstreamError?.code,
-                storeLastErrorCode: scheduler.lastStoreError?.code
+                storeLastErrorCode: scheduler.lastStoreError?.code,
+                tokenPersisted: persisted
             )
         }
     }

@@ -71,27 +71,15 @@ public final class LastWatchedFetcher: Sendable {
         }
         guard case .success(let results) = batch else { return .failed(batch.failure!) }
 
-        let movie: TraktHistoryItem?
-        let episode: TraktHistoryItem?
-        switch (results.movie, results.episode) {
-        case (.failure(let first), .failure(let second)):
-            return .failed(.upstream(UpstreamFailure.mostSevere([first, second])))
-        case (.success(let m), .success(let e)):
-            movie = m
-            episode = e
-        case (.success(let m), .failure):
-            movie = m
-            episode = nil
-        case (.failure, .success(let e)):
-            movie = nil
-            episode = e
+        let sideFailures = [results.movie.failure, results.episode.failure].compactMap { $0 }
+        guard let sides = HistorySides.merge(known: previous?.sides, movie: results.movie, episode: results.episode) else {
+            return .failed(.upstream(UpstreamFailure.mostSevere(sideFailures)))
         }
         // With one side missing, the marks would claim a state we did not see: drop them, so the next
         // refresh fetches history again instead of trusting a half answer.
-        let complete = results.movie.failure == nil && results.episode.failure == nil
-        let activities = complete ? (knownActivities ?? results.activities?.success) : nil
+        let activities = sideFailures.isEmpty ? (knownActivities ?? results.activities?.success) : nil
 
-        let newest = NewestItem.choose(movie: movie, episode: episode)
+        let newest = sides.newest
         let reference = newest.flatMap(WatchedItemFormatter.posterReference)
         let (posterPath, resolved) = poster(for: reference)
         let item = newest.flatMap { WatchedItemFormatter.format($0, posterPath: posterPath, images: images) }
@@ -99,10 +87,10 @@ public final class LastWatchedFetcher: Sendable {
         let unchanged = previous.map { $0.item == item } ?? false
         let result = CachedResult(
             item: item, fetchedAt: unchanged ? previous!.fetchedAt : now, verifiedAt: now,
-            poster: reference, posterResolved: resolved, activities: activities
+            poster: reference, posterResolved: resolved, activities: activities, sides: sides
         )
-        guard let missing = results.movie.failure ?? results.episode.failure else { return .complete(result) }
-        return .partial(result, .upstream(missing))
+        guard sideFailures.isEmpty else { return .partial(result, .upstream(UpstreamFailure.mostSevere(sideFailures))) }
+        return .complete(result)
     }
 
     /// Trakt confirmed nothing changed. Only a poster TMDB failed to give last time is asked again.
@@ -116,7 +104,7 @@ public final class LastWatchedFetcher: Sendable {
         item.posterURL = images.posterURL(for: posterPath)
         return CachedResult(
             item: item, fetchedAt: now, verifiedAt: now, poster: reference, posterResolved: true,
-            activities: previous.activities
+            activities: previous.activities, sides: previous.sides
         )
     }
 

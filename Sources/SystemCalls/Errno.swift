@@ -29,6 +29,11 @@ public struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
         "ENAMETOOLONG": .nameTooLong, "EADDRINUSE": .addressInUse, "EPIPE": .brokenPipe,
     ]
 
+    /// The symbolic name (`ENOSPC`) when it is one of `byName`'s.
+    public var name: String? {
+        Self.byName.first { $0.value == self }?.key
+    }
+
     /// The OS's text for it ("No space left on device"), never a path or a value.
     public var description: String {
         String(cString: strerror(rawValue))

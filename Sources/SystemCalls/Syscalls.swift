@@ -84,6 +84,14 @@ public enum Syscalls {
 
     // MARK: Clocks
 
+    /// Waits up to `seconds` for `descriptor` to become readable (or writable); false on timeout.
+    /// For a C library's own socket (libpq's), which needs a deadline the library does not keep.
+    public static func poll(_ descriptor: Int32, forWriting: Bool = false, seconds: Double) throws(Errno) -> Bool {
+        var entry = pollfd(fd: descriptor, events: Int16(forWriting ? POLLOUT : POLLIN), revents: 0)
+        let milliseconds = Int32(min(max(seconds, 0) * 1000, Double(Int32.max)).rounded(.up))
+        return try valueOrErrno(.poll, descriptor: descriptor) { Glibc.poll(&entry, 1, milliseconds) } > 0
+    }
+
     public static func realtimeNow() -> Double {
         now(CLOCK_REALTIME)
     }

@@ -8,31 +8,53 @@ import Glibc
 ///
 /// The refresh path takes, in order:
 /// 1. `refreshGate`: `TokenManager` lets one refresh run in the process.
-/// 2. `postgresConnection`: `PostgresTokenStore`'s one connection (libpq forbids sharing it). The
-///    database's advisory lock is taken inside it, on that connection, and ends with the transaction.
-/// 3. `stateFile`: `FileLock`, the thread mutex and then the `flock` on `store.lock` in the state
-///    directory (the local copy beside PostgreSQL, or the whole file store).
+/// 2. `postgresConnection`: a `PGConnectionSlot`'s connection (libpq forbids sharing one), held for one
+///    statement or transaction. The rotation's session advisory lock lives on the database, not in
+///    this process: it is taken and released by statements, and outlasts neither the session nor the
+///    rotation.
+/// 3. `stateFile`: `FileLock`, the thread exclusion and then the `flock` on `store.lock` in the state
+///    directory (the local copy beside PostgreSQL, or the whole file store). Held across the Trakt call
+///    of a file-store rotation (`enter`/`leave`), so nothing ranked below it is taken meanwhile.
 ///
-/// Leaves: `engineState` (`LastWatchedEngine`) and `serverBusy` (`FastCGIServer`) are held only to read
+/// 4. `stateFileWaiters`: `FileLock`'s own bookkeeping of which thread holds the `flock`, a few fields.
+///
+/// Leaves: `pendingWrites` (`PostgresTokenStore`'s last result waiting for the background thread),
+/// `engineState` (`LastWatchedEngine`) and `serverBusy` (`FastCGIServer`) are held only to read
 /// or change a few fields; nothing else is taken under them. Unranked `Mutex`es (the token lifecycle,
 /// the logger, the poster cache) are leaves too and are never held across a call out.
 public enum LockRank: Int, Sendable, Comparable {
     case refreshGate = 1
     case postgresConnection = 2
     case stateFile = 3
+    case stateFileWaiters = 4
     case engineState = 10
     case serverBusy = 11
+    case pendingWrites = 12
 
     public static func < (lhs: LockRank, rhs: LockRank) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// Runs `body` with this rank recorded as held by the calling thread. Call it around taking the lock.
     @inline(__always)
     public func held<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        enter()
+        defer { leave() }
+        return try body()
+    }
+
+    /// Records this rank as held from here until `leave`, for a lock held across calls (the state
+    /// directory's `flock` during a rotation). Call it before taking the lock.
+    @inline(__always)
+    public func enter() {
         #if DEBUG
         HeldRanks.push(self)
-        defer { HeldRanks.pop(self) }
         #endif
-        return try body()
+    }
+
+    @inline(__always)
+    public func leave() {
+        #if DEBUG
+        HeldRanks.pop(self)
+        #endif
     }
 }
 

@@ -10,6 +10,7 @@ public struct PersistedResult: Equatable, Sendable, Codable {
     public var poster: PosterReference?
     public var posterResolved: Bool
     public var activities: TraktLastActivities?
+    public var sides: HistorySides?
     public var backoff: RefreshBackoff
 
     public init(_ result: CachedResult, backoff: RefreshBackoff) {
@@ -20,13 +21,14 @@ public struct PersistedResult: Equatable, Sendable, Codable {
         poster = result.poster
         posterResolved = result.posterResolved
         activities = result.activities
+        sides = result.sides
         self.backoff = backoff
     }
 
     public var cachedResult: CachedResult {
         CachedResult(
             item: item, fetchedAt: fetchedAt, verifiedAt: verifiedAt, stale: stale, poster: poster,
-            posterResolved: posterResolved, activities: activities
+            posterResolved: posterResolved, activities: activities, sides: sides
         )
     }
 }

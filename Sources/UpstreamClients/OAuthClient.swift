@@ -88,7 +88,9 @@ public struct OAuthClient: Sendable {
         json.string("redirect_uri", settings.redirectURI)
         json.string("grant_type", grantType)
         json.endObject()
-        switch http.send(post("/oauth/token", json.bytes)) {
+        var request = post("/oauth/token", json.bytes)
+        request.timeout = settings.tokenTimeout
+        switch http.send(request) {
         case .failure(let error):
             return .failure(.transport(error))
         case .success(let response) where response.isSuccess:

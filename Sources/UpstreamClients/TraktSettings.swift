@@ -7,10 +7,16 @@ public struct TraktSettings: Sendable {
     public var redirectURI: String
     /// Set in public mode: history comes from `/users/{username}/…` with no OAuth at all.
     public var publicUsername: String?
+    /// The total timeout of `/oauth/token` (`TRAKT_OAUTH_TIMEOUT`). Longer than the API calls': once
+    /// the request is sent Trakt may spend the refresh token, and an answer lost to a timeout loses the
+    /// pair. The call runs in the background, never on a request.
+    public var tokenTimeout: Double
+
+    public static let defaultTokenTimeout = 30.0
 
     public init(
         apiURL: String, authURL: String, clientID: String, clientSecret: String?, redirectURI: String,
-        publicUsername: String?
+        publicUsername: String?, tokenTimeout: Double = TraktSettings.defaultTokenTimeout
     ) {
         self.apiURL = apiURL
         self.authURL = authURL
@@ -18,5 +24,6 @@ public struct TraktSettings: Sendable {
         self.clientSecret = clientSecret
         self.redirectURI = redirectURI
         self.publicUsername = publicUsername
+        self.tokenTimeout = tokenTimeout
     }
 }

@@ -140,18 +140,22 @@ struct AuthCommand: ParsableCommand {
         let now = WallClock.system.now()
         let pair = TokenPair(
             accessToken: grant.accessToken, refreshToken: grant.refreshToken,
-            expiresAt: grant.expiresAt(receivedAt: now), rotatedAt: now, generation: 0
+            expiresAt: grant.expiresAt(requestedAt: now), rotatedAt: now, generation: 0
         )
         do {
-            try store.saveTokens(pair)
-            let stored = try store.loadTokens()
-            print("Authorized. Stored in the \(store.kind) store (generation \(stored.pair?.generation ?? 0)); the access token expires \(Timestamp.format(pair.expiresAt ?? now)).")
+            let expires = Timestamp.format(pair.expiresAt ?? now)
+            if let elsewhere = try store.saveTokens(pair) {
+                print("Authorized, but PostgreSQL was unreachable: the grant went to \(elsewhere). The access token expires \(expires).")
+            } else {
+                let stored = try store.loadTokens()
+                print("Authorized. Stored in the \(store.kind) store at \(store.location) (generation \(stored.pair?.generation ?? 0)); the access token expires \(expires).")
+            }
         } catch {
             Logger.shared.error("Trakt authorized the app but the token could not be stored: \(error)")
             throw ExitCode.failure
         }
         if printTokens {
-            print("access_token:  \(grant.accessToken)\nrefresh_token: \(grant.refreshToken)")
+            print("access_token:  \(grant.accessToken ?? "(none)")\nrefresh_token: \(grant.refreshToken)")
         }
     }
 

@@ -14,8 +14,12 @@ struct CheckCommand: ParsableCommand {
         let runtime = try Startup.runtime(configuration)
         var healthy = true
 
-        let reachable = runtime.store.isReachable()
+        let reachable = runtime.store.isReachable
         print("store:   \(runtime.store.kind) — \(reachable ? "reachable" : "NOT reachable")")
+        if !reachable, let problem = runtime.store.lastProblem {
+            // libpq's own words tell a wrong password from a missing database (the password is redacted).
+            print("         PostgreSQL said: \(problem)")
+        }
         healthy = healthy && reachable
 
         print("mode:    \(runtime.mode.rawValue)")
@@ -41,6 +45,18 @@ struct CheckCommand: ParsableCommand {
             print("trakt:   ok — \(describe(result.item))")
             if result.item != nil && result.item?.posterURL == nil && runtime.configuration.tmdb.hasCredentials {
                 print("tmdb:    no poster for this item (TMDB has none, or TMDB failed: see the log above)")
+            }
+        }
+        if let tokens = runtime.tokens, tokens.pair != nil {
+            if tokens.persisted {
+                print("token:   persisted: true (\(runtime.store.location))")
+            } else {
+                print("""
+                    token:   persisted: false — Trakt issued a new pair (the old one is spent) that no store has written; \
+                    the log above says why. This process holds the only copy: a restart now would lose it, and then only \
+                    `trakt-widget auth` helps. Fix the store (free space, make it writable, bring the database back).
+                    """)
+                healthy = false
             }
         }
         if !healthy { throw ExitCode.failure }

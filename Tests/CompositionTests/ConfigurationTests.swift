@@ -79,11 +79,17 @@ import TestSupport
         #expect(configuration.timeouts == Timeouts(connect: 1.5, total: 20))
     }
 
-    @Test func systemdStateDirectoryWins() throws {
-        let configuration = try Configuration(environment: Self.merged(Self.publicMode, [
-            "STATE_DIRECTORY": "/var/lib/trakt-widget:/var/lib/other", "TRAKT_WIDGET_STATE_DIR": "/ignored",
+    /// docs/tokens.md: TRAKT_WIDGET_STATE_DIR, else systemd's $STATE_DIRECTORY (its first entry), else ./var.
+    @Test func stateDirectoryPrecedence() throws {
+        let both = try Configuration(environment: Self.merged(Self.publicMode, [
+            "STATE_DIRECTORY": "/var/lib/trakt-widget:/var/lib/other", "TRAKT_WIDGET_STATE_DIR": "/srv/tw-state",
         ]))
-        #expect(configuration.stateDirectory == "/var/lib/trakt-widget")
+        #expect(both.stateDirectory == "/srv/tw-state")
+        let systemd = try Configuration(environment: Self.merged(Self.publicMode, [
+            "STATE_DIRECTORY": "/var/lib/trakt-widget:/var/lib/other",
+        ]))
+        #expect(systemd.stateDirectory == "/var/lib/trakt-widget")
+        #expect(try Configuration(environment: Self.publicMode).stateDirectory == "./var")
     }
 
     @Test(arguments: ["1", "86400", "300"])

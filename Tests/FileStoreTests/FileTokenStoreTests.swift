@@ -41,7 +41,7 @@ import Glibc
         #expect(store.kind == "file")
         #expect(try store.loadTokens() == TokenRecord())
         #expect(try store.loadLastResult() == nil)
-        #expect(store.isReachable())
+        #expect(store.isReachable)
     }
 
     @Test func createsAMissingStateDirectoryPrivately() throws {
@@ -60,7 +60,7 @@ import Glibc
     @Test func tokensRoundTrip() throws {
         let directory = TemporaryDirectory()
         let store = try FileTokenStore(directory: directory.path)
-        try store.saveTokens(Self.pair("a", generation: 1))
+        _ = try store.saveTokens(Self.pair("a", generation: 1))
         #expect(try store.loadTokens() == TokenRecord(pair: Self.pair("a", generation: 1), everHeld: true, rejected: false))
         // Another instance (another process) reads the same.
         #expect(try FileTokenStore(directory: directory.path).loadTokens().pair == Self.pair("a", generation: 1))
@@ -70,21 +70,21 @@ import Glibc
         let directory = TemporaryDirectory()
         let store = try FileTokenStore(directory: directory.path)
         let pair = TokenPair(accessToken: nil, refreshToken: "only-refresh", expiresAt: nil, rotatedAt: Self.t0, generation: 1)
-        try store.saveTokens(pair)
+        _ = try store.saveTokens(pair)
         #expect(try store.loadTokens().pair == pair)
     }
 
     @Test func saveTokensIncrementsTheGeneration() throws {
         let directory = TemporaryDirectory()
         let store = try FileTokenStore(directory: directory.path)
-        try store.saveTokens(Self.pair("a", generation: 1))
-        try store.saveTokens(Self.pair("b", generation: 1))
+        _ = try store.saveTokens(Self.pair("a", generation: 1))
+        _ = try store.saveTokens(Self.pair("b", generation: 1))
         #expect(try store.loadTokens().pair?.generation == 2)
         #expect(try store.loadTokens().pair?.refreshToken == "refresh-b")
-        try store.saveTokens(Self.pair("c", generation: 0))
+        _ = try store.saveTokens(Self.pair("c", generation: 0))
         #expect(try store.loadTokens().pair?.generation == 3)
         // A higher generation given by the caller is kept.
-        try store.saveTokens(Self.pair("d", generation: 10))
+        _ = try store.saveTokens(Self.pair("d", generation: 10))
         #expect(try store.loadTokens().pair?.generation == 10)
     }
 
@@ -104,7 +104,7 @@ import Glibc
         let previous = umask(0)
         defer { umask(previous) }
         let store = try FileTokenStore(directory: directory.path)
-        try store.saveTokens(Self.pair("a", generation: 1))
+        _ = try store.saveTokens(Self.pair("a", generation: 1))
         try store.saveLastResult(Self.result())
         #expect(directory.mode("tokens.json") == 0o600)
         #expect(directory.mode("last-result.json") == 0o600)
@@ -113,69 +113,64 @@ import Glibc
         #expect(directory.entries() == ["last-result.json", "store.lock", "tokens.json"])
     }
 
-    @Test func rotateReplacePersistsBeforeReturning() throws {
+    @Test func aRotationLocksReadsWritesAndReleases() throws {
         let directory = TemporaryDirectory()
         let store = try FileTokenStore(directory: directory.path)
-        try store.saveTokens(Self.pair("old", generation: 1))
+        _ = try store.saveTokens(Self.pair("old", generation: 1))
         let new = Self.pair("new", generation: 2)
-        var seen: TokenRecord?
-        let (decision, record) = try store.rotate { stored in
-            seen = stored
-            return .replace(new)
-        }
-        #expect(seen?.pair == Self.pair("old", generation: 1))
-        guard case .replace(let replaced) = decision else {
-            Issue.record("expected .replace, got \(decision)")
-            return
-        }
-        #expect(replaced == new)
-        #expect(record == TokenRecord(pair: new, everHeld: true, rejected: false))
-        // Durable: a separate reader sees it the moment rotate returns.
+        let lock = try store.lockRotation(lastResort: false)
+        #expect(try lock.read().pair == Self.pair("old", generation: 1))
+        try lock.write(new)
+        // Durable: a separate reader sees it the moment write returns, before the lock is released.
         #expect(try FileTokenStore(directory: directory.path).loadTokens().pair == new)
+        lock.release()
+        #expect(try store.loadTokens() == TokenRecord(pair: new, everHeld: true, rejected: false))
     }
 
-    @Test func rotateRejectedMarksThePair() throws {
+    @Test func markRejectedMarksOnlyThatRefreshToken() throws {
         let directory = TemporaryDirectory()
         let store = try FileTokenStore(directory: directory.path)
-        try store.saveTokens(Self.pair("a", generation: 1))
-        let (_, record) = try store.rotate { _ in .rejected }
-        #expect(record.rejected)
-        #expect(record.pair == Self.pair("a", generation: 1))
+        _ = try store.saveTokens(Self.pair("a", generation: 1))
+        store.markRejected(refreshToken: "refresh-other")
+        #expect(try store.loadTokens().rejected == false)
+        store.markRejected(refreshToken: "refresh-a")
         let loaded = try FileTokenStore(directory: directory.path).loadTokens()
         #expect(loaded.rejected)
         #expect(loaded.everHeld)
+        #expect(loaded.pair == Self.pair("a", generation: 1))
         // A new pair from `trakt-widget auth` clears the rejection.
-        try store.saveTokens(Self.pair("b", generation: 1))
+        _ = try store.saveTokens(Self.pair("b", generation: 1))
         #expect(try store.loadTokens().rejected == false)
     }
 
-    @Test func rotateAdoptAndKeepWriteNothing() throws {
+    /// A retried write never overwrites what another process rotated meanwhile.
+    @Test func saveRotatedWritesOnlyANewerGeneration() throws {
         let directory = TemporaryDirectory()
         let store = try FileTokenStore(directory: directory.path)
-        try store.saveTokens(Self.pair("a", generation: 1))
+        _ = try store.saveTokens(Self.pair("a", generation: 3))
         let before = try directory.read("tokens.json")
-        let (_, adopted) = try store.rotate { _ in .adopt }
-        let (_, kept) = try store.rotate { _ in .keep }
-        #expect(adopted.pair == Self.pair("a", generation: 1))
-        #expect(kept.pair == Self.pair("a", generation: 1))
+        try store.saveRotated(Self.pair("older", generation: 2))
+        try store.saveRotated(Self.pair("same", generation: 3))
         #expect(try directory.read("tokens.json") == before)
+        try store.saveRotated(Self.pair("newer", generation: 4))
+        #expect(try store.loadTokens().pair == Self.pair("newer", generation: 4))
     }
 
     @Test func clearTokensKeepsEverHeld() throws {
         let directory = TemporaryDirectory()
         let store = try FileTokenStore(directory: directory.path)
-        try store.saveTokens(Self.pair("a", generation: 4))
+        _ = try store.saveTokens(Self.pair("a", generation: 4))
         try store.clearTokens()
         #expect(try store.loadTokens() == TokenRecord(pair: nil, everHeld: true, rejected: false))
     }
 
     /// Eight threads race to refresh a pair they all loaded at generation 1. Each only "spends" the
     /// refresh token when the stored generation is still 1 and adopts otherwise, exactly as the token
-    /// manager does. With the lock held across read-decide-write, exactly one replaces.
+    /// manager does. With the lock held across read, decide and write, exactly one replaces.
     @Test func concurrentRotateReplacesExactlyOnce() throws {
         let directory = TemporaryDirectory()
         let shared = try FileTokenStore(directory: directory.path)
-        try shared.saveTokens(Self.pair("initial", generation: 1))
+        _ = try shared.saveTokens(Self.pair("initial", generation: 1))
 
         struct Tally { var replaces = 0; var adopts = 0; var errors: [String] = []; var inside = 0; var maxInside = 0 }
         let tally = Locked(Tally())
@@ -183,19 +178,16 @@ import Glibc
             do {
                 // Half share one instance (the mutex), half open their own (only flock excludes them).
                 let store = index.isMultiple(of: 2) ? shared : try FileTokenStore(directory: directory.path)
-                let (decision, _) = try store.rotate { stored in
-                    tally.withLock { $0.inside += 1; $0.maxInside = max($0.maxInside, $0.inside) }
-                    defer { tally.withLock { $0.inside -= 1 } }
-                    for _ in 0..<20 { sched_yield() }  // widen the window a race would need
-                    guard stored.pair?.generation == 1 else { return .adopt }
-                    return .replace(Self.pair("thread-\(index)", generation: 2))
-                }
-                tally.withLock {
-                    switch decision {
-                    case .replace: $0.replaces += 1
-                    case .adopt: $0.adopts += 1
-                    default: $0.errors.append("unexpected \(decision)")
-                    }
+                let lock = try store.lockRotation(lastResort: false)
+                defer { lock.release() }
+                tally.withLock { $0.inside += 1; $0.maxInside = max($0.maxInside, $0.inside) }
+                defer { tally.withLock { $0.inside -= 1 } }
+                for _ in 0..<20 { sched_yield() }  // widen the window a race would need
+                if try lock.read().pair?.generation == 1 {
+                    try lock.write(Self.pair("thread-\(index)", generation: 2))
+                    tally.withLock { $0.replaces += 1 }
+                } else {
+                    tally.withLock { $0.adopts += 1 }
                 }
             } catch {
                 tally.withLock { $0.errors.append("\(error)") }
@@ -205,7 +197,7 @@ import Glibc
         #expect(result.errors.isEmpty, "\(result.errors)")
         #expect(result.replaces == 1)
         #expect(result.adopts == 7)
-        #expect(result.maxInside == 1, "decide ran concurrently")
+        #expect(result.maxInside == 1, "two rotations held the lock at once")
         let final = try shared.loadTokens()
         #expect(final.pair?.generation == 2)
         #expect(final.pair?.refreshToken.hasPrefix("refresh-thread-") == true)
@@ -247,8 +239,10 @@ import Glibc
         let error = #expect(throws: StoreError.self) { try store.loadTokens() }
         #expect(error?.description.contains("SECRET") == false)
         #expect(error?.description.contains("tokens.json") == true)
-        // A refresh never overwrites what it could not read.
-        #expect(throws: StoreError.self) { try store.rotate { _ in .replace(Self.pair("x", generation: 9)) } }
+        // A refresh never spends a token it could not read.
+        let lock = try store.lockRotation(lastResort: false)
+        #expect(throws: StoreError.self) { try lock.read() }
+        lock.release()
         #expect(try directory.read("tokens.json") == content)
     }
 

@@ -87,7 +87,7 @@ private func exercise(grant: OAuthGrant) {
     // TokenManager.rotate: the pair that is stored and reported by /api/trakt/health.
     let pair = TokenPair(
         accessToken: grant.accessToken, refreshToken: grant.refreshToken,
-        expiresAt: grant.expiresAt(receivedAt: now), rotatedAt: now, generation: 2
+        expiresAt: grant.expiresAt(requestedAt: now), rotatedAt: now, generation: 2
     )
     _ = try? JSONEncoder().encode(pair)
     var lifecycle = TokenLifecycle()

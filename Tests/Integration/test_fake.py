@@ -336,6 +336,29 @@ def test_malformed_html403_and_vip_faults(fake: FakeUpstream) -> None:
     assert vip.status == 426 and vip.headers["X-Upgrade-URL"].startswith("https://")
 
 
+def test_odd_body_fault_rotates_and_sends_odd_fields(fake: FakeUpstream) -> None:
+    first = fake.tokens()["refresh_token"]
+    fake.fault("odd_body", prefix="/oauth/token", count=1)
+    answer = refresh(fake, first)
+    assert answer.status == 200
+    pair = answer.json()
+    assert pair["expires_in"] == "7200" and pair["created_at"] == "yesterday" and "unexpected" in pair
+    # The rotation happened: the answer's refresh token is the live one, the old one is spent.
+    assert pair["refresh_token"] == fake.tokens()["refresh_token"] != first
+    assert refresh(fake, first).status == 400
+
+
+def test_late_fault_commits_the_rotation_before_the_answer(fake: FakeUpstream) -> None:
+    first = fake.tokens()["refresh_token"]
+    fake.fault("late", prefix="/oauth/token", count=1, seconds=5)
+    body = {**CLIENT, "grant_type": "refresh_token", "refresh_token": first}
+    with pytest.raises(OSError):  # socket.timeout: the client gave up first
+        post_json(fake, "/oauth/token", body, timeout=0.5)
+    # Trakt (the fake) rotated anyway: the token the client sent is spent.
+    assert fake.tokens()["refresh_token"] != first
+    assert fake.tokens()["used_refresh_tokens"] == [first]
+
+
 def test_drop_fault_closes_without_a_response(fake: FakeUpstream) -> None:
     fake.fault("tmdb_down", count=2)
     for _ in range(2):

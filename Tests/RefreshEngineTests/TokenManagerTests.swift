@@ -44,6 +44,34 @@ import UpstreamClients
         #expect(try fake.tokens().issued == 1)
     }
 
+    /// Trakt's answer is the only copy once the old token is spent: it is used while every write fails,
+    /// and the write is retried until it lands.
+    @Test func aRotatedPairIsUsedFromMemoryUntilAWriteLands() throws {
+        let fake = try Self.shared.fresh()
+        let initial = try fake.tokens()
+        let directory = TemporaryDirectory()
+        let store = RefusingStore(try FileTokenStore(directory: directory.path))
+        let oauth = OAuthClient(settings: fake.traktSettings(publicUser: nil), http: try fake.client())
+        let manager = TokenManager(store: store, oauth: oauth, clock: .system)
+        try manager.bootstrap(environmentRefreshToken: initial.refresh_token, environmentAccessToken: nil)
+        store.refusing.store(true, ordering: .relaxed)
+
+        let token = try manager.accessToken().get()
+        let rotated = try fake.tokens()
+        #expect(token == rotated.access_token)
+        #expect(!manager.persisted)
+        #expect(try store.loadTokens().pair?.refreshToken == initial.refresh_token)
+        // Used from memory: no second refresh, nothing spent twice.
+        #expect(try manager.accessToken().get() == token)
+        #expect(rotated.issued == 1)
+
+        store.refusing.store(false, ordering: .relaxed)
+        let deadline = Date().addingTimeInterval(PersistenceRetry.interval * 3)
+        while !manager.persisted && Date() < deadline { usleep(50_000) }
+        #expect(manager.persisted)
+        #expect(try store.loadTokens().pair?.refreshToken == rotated.refresh_token)
+    }
+
     @Test func theEnvironmentTokenIsNeverUsedOnceAStoreHeldOne() throws {
         let fake = try Self.shared.fresh()
         let directory = TemporaryDirectory()

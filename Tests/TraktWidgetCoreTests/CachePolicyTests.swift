@@ -15,6 +15,16 @@ import TraktWidgetCore
         return backoff
     }
 
+    /// Older than TTL plus a grace of at most 30 s means stale, whatever kept the refresh from landing.
+    @Test(arguments: [(1.0, 1.0), (20, 20), (300, 30), (86_400, 30)] as [(Double, Double)])
+    func staleAfterTTLPlusGrace(ttl: Double, grace: Double) {
+        let policy = CachePolicy(ttl: ttl)
+        #expect(policy.staleGrace == grace)
+        #expect(!policy.isStale(now: Self.t0 + ttl + grace, cached: Self.cached()))
+        #expect(policy.isStale(now: Self.t0 + ttl + grace + 0.001, cached: Self.cached()))
+        #expect(policy.isStale(now: Self.t0, cached: Self.cached().with(stale: true)))
+    }
+
     @Test func defaults() {
         #expect(Self.policy.ttl == 300)
         #expect(Self.policy.minBackoff == 30)

@@ -110,7 +110,7 @@ enum FuzzRegressions {
             _ = ImageSettings().posterURL(for: details.posterPath)
         }
         if let grant = try? decoder.decode(Grant.self, from: input) {
-            // OAuthGrant.expiresAt(receivedAt:) -> TokenPair.expiresAt -> /api/trakt/health.
+            // OAuthGrant.expiresAt(requestedAt:) -> TokenPair.expiresAt -> /api/trakt/health.
             let expiresAt = (grant.createdAt ?? now) + grant.expiresIn
             var lifecycle = TokenLifecycle()
             lifecycle.adopt(TokenPair(

@@ -16,7 +16,7 @@ import TraktWidgetCore
     @Test func fullShape() {
         #expect(String(decoding: Self.report().body, as: UTF8.self) == """
         {"ok":true,"mode":"oauth",\
-        "token":{"state":"valid","expires_at":"2014-03-31T09:28:53.000Z","rotated_at":"1970-01-01T00:00:00.000Z"},\
+        "token":{"state":"valid","expires_at":"2014-03-31T09:28:53.000Z","rotated_at":"1970-01-01T00:00:00.000Z","persisted":true},\
         "store":{"type":"file","reachable":true,"last_error_code":null},\
         "cache":{"age_s":12,"stale":false},\
         "upstream":{"last_success_at":"2025-10-28T12:34:56.500Z","last_error_code":null}}
@@ -31,7 +31,7 @@ import TraktWidgetCore
         )
         #expect(String(decoding: report.body, as: UTF8.self) == """
         {"ok":false,"mode":"public",\
-        "token":{"state":"not_used","expires_at":null,"rotated_at":null},\
+        "token":{"state":"not_used","expires_at":null,"rotated_at":null,"persisted":true},\
         "store":{"type":"postgres","reachable":false,"last_error_code":null},\
         "cache":{"age_s":null,"stale":true},\
         "upstream":{"last_success_at":null,"last_error_code":"TRAKT_TIMEOUT"}}

@@ -153,10 +153,31 @@ import TraktWidgetCore
         _ = scheduler.request(now: Self.t0)
         _ = scheduler.begin()
         let missing = RefreshError(code: "TRAKT_HTTP_502", source: .upstream)
-        #expect(Self.names(scheduler.land(.partial(Self.result(), missing), now: Self.t0)) == ["wake", "persist"])
+        #expect(Self.names(scheduler.land(.partial(Self.result(), missing), now: Self.t0)) == ["wake", "back off 30 TRAKT_HTTP_502", "persist"])
         #expect(Self.names(scheduler.waitEnded(ticket: 1, now: Self.t0)) == ["answer 300"])
         #expect(scheduler.lastUpstreamError == missing)
-        #expect(!scheduler.backoff.isFailing)
+        #expect(scheduler.lastSuccessAt == Self.t0)
+    }
+
+    /// A 429 on one history holds every Trakt call back until its Retry-After, though the result is served.
+    @Test func aPartialRateLimitHonoursRetryAfter() {
+        var scheduler = RefreshScheduler(policy: CachePolicy(ttl: 1))
+        _ = scheduler.begin()
+        let limited = RefreshError(code: "TRAKT_RATE_LIMITED", source: .upstream, retryAfter: 45)
+        #expect(Self.names(scheduler.land(.partial(Self.result(), limited), now: Self.t0)) == ["wake", "back off 45 TRAKT_RATE_LIMITED", "persist"])
+        #expect(Self.names(scheduler.request(now: Self.t0 + 44)) == ["answer 1"])
+        #expect(Self.names(scheduler.request(now: Self.t0 + 45)) == ["start", "answer 1"])
+    }
+
+    /// Older than TTL plus grace: answered stale, whatever kept the refresh from landing.
+    @Test func aResultPastTheGraceIsAnsweredStale() {
+        var scheduler = RefreshScheduler(policy: Self.policy, restored: (Self.result(), RefreshBackoff()))
+        guard case .answer(let fresh, _)? = scheduler.request(now: Self.t0 + 330).last else { Issue.record("no answer"); return }
+        #expect(!fresh.stale)
+        guard case .answer(let stale, _)? = scheduler.request(now: Self.t0 + 331).last else { Issue.record("no answer"); return }
+        #expect(stale.stale)
+        guard case .answer(let again, _)? = scheduler.request(now: Self.t0 + 332).last else { Issue.record("no answer"); return }
+        #expect(again === stale, "the stale copy is built once")
     }
 
     @Test func aStoreFailureIsNeverAnUpstreamOne() {

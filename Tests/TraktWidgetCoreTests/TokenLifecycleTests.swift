@@ -23,18 +23,71 @@ import TraktWidgetCore
         #expect(lifecycle.phase(now: Self.t0 + Self.week * 2) == .refreshDue)
     }
 
-    @Test func shortLifetimeKeepsTheMinimumMargin() {
-        // 400 s: half is 200 s, but the 300 s margin before expiry wins.
-        let pair = Self.pair(lifetime: 400)
-        #expect(TokenLifecycle.refreshDueAt(pair) == Self.t0 + 100)
+    /// Trakt chooses `expires_in` (3 months, 24 h and 7 days so far): every lifetime from 2 s to a year
+    /// gives a pair that is used at once and is due at half its lifetime, never earlier.
+    @Test(arguments: [2.0, 3, 10, 59, 299, 300, 301, 600, 3_600, 86_400, 604_800, 7_776_000, 31_622_400] as [Double])
+    func anyLifetimeIsUsedAtOnceAndDueAtHalf(lifetime: Double) {
+        let pair = Self.pair(lifetime: lifetime)
         let lifecycle = TokenLifecycle(pair: pair)
-        #expect(lifecycle.phase(now: Self.t0 + 99) == .valid)
-        #expect(lifecycle.phase(now: Self.t0 + 100) == .refreshDue)
+        #expect(TokenLifecycle.refreshDueAt(pair)! >= Self.t0 + lifetime / 2)
+        #expect(lifecycle.action(now: Self.t0) == .use(accessToken: "access-1"))
+        #expect(lifecycle.phase(now: Self.t0 + lifetime / 2 - 0.001) == .valid)
+        #expect(lifecycle.phase(now: Self.t0 + lifetime / 2) == .refreshDue)
     }
 
-    @Test func lifetimeShorterThanTheMarginIsDueAtOnce() {
-        let lifecycle = TokenLifecycle(pair: Self.pair(lifetime: 60))
-        #expect(lifecycle.phase(now: Self.t0) == .refreshDue)
+    /// One rotation per due window: once rotated, the pair is not due again until half its lifetime has
+    /// passed, however often it is asked.
+    @Test(arguments: [2.0, 3, 600, 604_800] as [Double])
+    func oneRotationPerDueWindow(lifetime: Double) {
+        var lifecycle = TokenLifecycle(pair: Self.pair(lifetime: lifetime))
+        var rotations = 0
+        let step = lifetime / 200
+        var now = Self.t0
+        while now < Self.t0 + lifetime * 5 {
+            if case .refresh = lifecycle.action(now: now) {
+                rotations += 1
+                lifecycle.beginRefresh()
+                lifecycle.rotated(Self.pair(access: "a\(rotations)", refresh: "r\(rotations)", lifetime: lifetime,
+                                            generation: rotations + 1, rotatedAt: now))
+            }
+            now += step
+        }
+        // Five lifetimes at one rotation per half lifetime.
+        #expect(rotations >= 9 && rotations <= 10)
+    }
+
+    @Test func aLifetimeOfZeroIsDueAtOnce() {
+        #expect(TokenLifecycle(pair: Self.pair(lifetime: 0)).phase(now: Self.t0) == .refreshDue)
+    }
+
+    @Test func aRotatedPairIsUsedBeforeItIsPersisted() {
+        var lifecycle = TokenLifecycle(pair: Self.pair())
+        lifecycle.beginRefresh()
+        let next = Self.pair(access: "access-2", refresh: "refresh-2", lifetime: 3, generation: 2, rotatedAt: Self.t0 + 10)
+        lifecycle.rotated(next)
+        #expect(!lifecycle.persisted)
+        #expect(lifecycle.action(now: Self.t0 + 10) == .use(accessToken: "access-2"))
+        // A store still holding the spent pair cannot take it back.
+        lifecycle.adopt(Self.pair())
+        #expect(lifecycle.pair == next)
+        lifecycle.persisted(generation: 1)
+        #expect(!lifecycle.persisted)
+        lifecycle.persisted(generation: 2)
+        #expect(lifecycle.persisted)
+    }
+
+    @Test func withoutTheSharedStoreRotationIsTheLastResort() {
+        var lifecycle = TokenLifecycle(pair: Self.pair())
+        let due = Self.t0 + Self.week / 2
+        #expect(lifecycle.action(now: due) == .refresh(refreshToken: "refresh-1"))
+        lifecycle.beginRefresh()
+        #expect(lifecycle.isolatedAccessToken(now: due) == "access-1")
+        let lastHour = Self.t0 + Self.week - TokenLifecycle.isolatedRotationFloor
+        #expect(lifecycle.isolatedAccessToken(now: lastHour) == nil)
+        #expect(TokenLifecycle(pair: Self.pair(lifetime: 4)).isolatedAccessToken(now: Self.t0 + 2) == nil)
+        var rejected = lifecycle
+        rejected.accessTokenRejected()
+        #expect(rejected.isolatedAccessToken(now: Self.t0) == nil)
     }
 
     @Test func unknownExpiryIsNeverDue() {

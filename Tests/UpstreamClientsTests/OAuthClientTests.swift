@@ -24,11 +24,8 @@ import TestSupport
         #expect(grant.refreshToken != initial.refresh_token)
         #expect(grant.accessToken != initial.access_token)
         #expect(grant.expiresIn == 7 * 86_400)
-        let createdAt = try #require(grant.createdAt)
-        // Expiry counts from Trakt's created_at when it is plausible (within a day of our clock)…
-        #expect(grant.expiresAt(receivedAt: createdAt + 30) == createdAt + 7 * 86_400)
-        // …and from our clock when it is not.
-        #expect(grant.expiresAt(receivedAt: createdAt + 3 * 86_400) == createdAt + 10 * 86_400)
+        // Expiry counts from when we asked, on our own clock, whatever Trakt's created_at says.
+        #expect(grant.expiresAt(requestedAt: 1_000) == 1_000 + 7 * 86_400)
 
         // Refresh tokens are single-use: spending the old one again is invalid_grant.
         #expect(oauth.refresh(initial.refresh_token).failureValue == .reauthRequired)
@@ -147,11 +144,29 @@ import TestSupport
         #expect(OAuthClient.classifyTokenError(UpstreamResponse(status: 400, body: Array("<html>".utf8))) == .httpStatus(400))
     }
 
-    @Test func grantExpiryFallsBackToTheReceiveTime() {
-        let grant = OAuthGrant(accessToken: "a", refreshToken: "r", expiresIn: 100, createdAt: nil)
-        #expect(grant.expiresAt(receivedAt: 1_000) == 1_100)
+    @Test func grantExpiryCountsFromTheRequestOnOurClock() {
         let stamped = OAuthGrant(accessToken: "a", refreshToken: "r", expiresIn: 100, createdAt: 500)
-        #expect(stamped.expiresAt(receivedAt: 1_000) == 600)
+        #expect(stamped.expiresAt(requestedAt: 1_000) == 1_100)
+    }
+
+    /// A 2xx from /oauth/token means the old refresh token is spent: keep any usable refresh_token.
+    @Test(arguments: [
+        #"{"access_token":"a","refresh_token":"r","expires_in":"7200","created_at":"yesterday"}"#,
+        #"{"access_token":"a","refresh_token":"r","expires_in":null,"token_type":7,"scope":["public"]}"#,
+        #"{"access_token":"a","refresh_token":" r ","expires_in":-5}"#,
+        #"{"access_token":42,"refresh_token":"r","expires_in":1e400}"#,
+        #"{"refresh_token":"r"}"#,
+    ])
+    func oddGrantBodiesKeepTheRefreshToken(_ body: String) throws {
+        let grant = try JSONDecoder().decode(OAuthGrant.self, from: Data(body.utf8))
+        #expect(grant.refreshToken == "r")
+        #expect(grant.expiresIn > 0)
+        #expect(grant.expiresAt(requestedAt: 0) <= OAuthGrant.longestLifetime)
+    }
+
+    @Test(arguments: [#"{"access_token":"a"}"#, #"{"refresh_token":""}"#, #"{"refresh_token":5}"#, "[]"])
+    func aGrantWithoutARefreshTokenIsMalformed(_ body: String) {
+        #expect(throws: (any Error).self) { try JSONDecoder().decode(OAuthGrant.self, from: Data(body.utf8)) }
     }
 }
 
@@ -159,7 +174,7 @@ import TestSupport
     @Test(arguments: [1e300, -1e300, Double(Int.max), 9.3e15])
     func absurdLifetimesAreBounded(_ expiresIn: Double) {
         let grant = OAuthGrant(accessToken: "a", refreshToken: "r", expiresIn: expiresIn, createdAt: 1_000_000)
-        let expiresAt = grant.expiresAt(receivedAt: 1_000_000)
+        let expiresAt = grant.expiresAt(requestedAt: 1_000_000)
         #expect(expiresAt >= 1_000_000)
         #expect(expiresAt <= 1_000_000 + OAuthGrant.longestLifetime)
     }

@@ -8,6 +8,18 @@ public struct CachePolicy: Equatable, Sendable {
     public var maxBackoff: Double
 
     public static let defaultMinBackoff = 30.0
+    /// The longest a result may outlive its TTL before it is flagged stale.
+    public static let longestStaleGrace = 30.0
+
+    /// How long past the TTL a result is still served as current, so the background refresh it triggers
+    /// can land: the TTL itself, at most `longestStaleGrace`.
+    public var staleGrace: Double { min(ttl, Self.longestStaleGrace) }
+
+    /// Whether `cached` is older than TTL plus grace, whatever kept it from being refreshed (Trakt
+    /// failing, a refresh stuck on the database, a quiet site): it is then served with `"stale": true`.
+    public func isStale(now: Double, cached: CachedResult) -> Bool {
+        cached.stale || now - cached.verifiedAt > ttl + staleGrace
+    }
 
     public init(ttl: Double, minBackoff: Double = CachePolicy.defaultMinBackoff) {
         self.ttl = ttl

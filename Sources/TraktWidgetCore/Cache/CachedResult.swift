@@ -15,13 +15,16 @@ public final class CachedResult: Sendable {
     public let posterResolved: Bool
     /// The `last_activities` marks this result reflects; nil when unknown, which forces a history fetch.
     public let activities: TraktLastActivities?
+    /// The newest item of each history this result was built from; nil when unknown (a result stored by
+    /// an older version), which makes a refresh where one side fails count as failed.
+    public let sides: HistorySides?
 
     public let body: [UInt8]
     public let etag: String
 
     public init(
         item: WatchedItem?, fetchedAt: Double, verifiedAt: Double, stale: Bool = false,
-        poster: PosterReference?, posterResolved: Bool, activities: TraktLastActivities?
+        poster: PosterReference?, posterResolved: Bool, activities: TraktLastActivities?, sides: HistorySides? = nil
     ) {
         self.item = item
         self.fetchedAt = fetchedAt
@@ -30,6 +33,7 @@ public final class CachedResult: Sendable {
         self.poster = poster
         self.posterResolved = posterResolved
         self.activities = activities
+        self.sides = sides
         self.body = LastWatchedBody.encode(item: item, cachedAt: fetchedAt, stale: stale)
         self.etag = EntityTag.of(body)
     }
@@ -49,7 +53,7 @@ public final class CachedResult: Sendable {
         CachedResult(
             item: item, fetchedAt: fetchedAt, verifiedAt: verifiedAt ?? self.verifiedAt,
             stale: stale ?? self.stale, poster: poster, posterResolved: posterResolved,
-            activities: activities ?? self.activities
+            activities: activities ?? self.activities, sides: sides
         )
     }
 }

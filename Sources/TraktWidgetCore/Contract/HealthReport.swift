@@ -10,6 +10,8 @@ public struct HealthReport: Equatable, Sendable {
     public var tokenState: String
     public var tokenExpiresAt: Double?
     public var tokenRotatedAt: Double?
+    /// False while a rotated pair is in use that no store has written yet.
+    public var tokenPersisted: Bool
     public var storeKind: String
     public var storeReachable: Bool
     public var cacheAge: Double?
@@ -23,13 +25,14 @@ public struct HealthReport: Equatable, Sendable {
     public init(
         canServe: Bool, mode: Mode, tokenState: String, tokenExpiresAt: Double?, tokenRotatedAt: Double?,
         storeKind: String, storeReachable: Bool, cacheAge: Double?, cacheStale: Bool,
-        lastSuccessAt: Double?, lastErrorCode: String?, storeLastErrorCode: String? = nil
+        lastSuccessAt: Double?, lastErrorCode: String?, storeLastErrorCode: String? = nil, tokenPersisted: Bool = true
     ) {
         self.canServe = canServe
         self.mode = mode
         self.tokenState = tokenState
         self.tokenExpiresAt = tokenExpiresAt
         self.tokenRotatedAt = tokenRotatedAt
+        self.tokenPersisted = tokenPersisted
         self.storeKind = storeKind
         self.storeReachable = storeReachable
         self.cacheAge = cacheAge
@@ -50,6 +53,7 @@ public struct HealthReport: Equatable, Sendable {
         json.string("state", tokenState)
         json.string("expires_at", tokenExpiresAt.map(Timestamp.format))
         json.string("rotated_at", tokenRotatedAt.map(Timestamp.format))
+        json.bool("persisted", tokenPersisted)
         json.endObject()
         json.beginObject("store")
         json.string("type", storeKind)

@@ -1,8 +1,8 @@
 /// One entry of `/sync/history/{movies,episodes}` or `/users/{id}/history/{…}`.
 ///
 /// Decoding is lenient: unknown fields are ignored and every descriptive field may be null or missing.
-public struct TraktHistoryItem: Decodable, Equatable, Sendable {
-    public struct Movie: Decodable, Equatable, Sendable {
+public struct TraktHistoryItem: Codable, Equatable, Sendable {
+    public struct Movie: Codable, Equatable, Sendable {
         public var title: String?
         public var year: Int?
         public var ids: TraktIDs
@@ -23,7 +23,7 @@ public struct TraktHistoryItem: Decodable, Equatable, Sendable {
         }
     }
 
-    public struct Episode: Decodable, Equatable, Sendable {
+    public struct Episode: Codable, Equatable, Sendable {
         public var season: Int?
         public var number: Int?
         public var title: String?

@@ -1,5 +1,5 @@
 /// The `ids` object of a Trakt movie, show or episode. Every field may be null or missing.
-public struct TraktIDs: Decodable, Equatable, Sendable {
+public struct TraktIDs: Codable, Equatable, Sendable {
     public var trakt: Int?
     public var slug: String?
     public var imdb: String?

@@ -4,7 +4,11 @@
 /// actions out. At most one refresh runs at a time, and requests never call upstream themselves.
 public struct RefreshScheduler: Sendable {
     public let policy: CachePolicy
-    public private(set) var cached: CachedResult?
+    public private(set) var cached: CachedResult? {
+        didSet { staleCopy = nil }
+    }
+    /// `cached` flagged stale, built once when it first outlives TTL plus grace.
+    private var staleCopy: CachedResult?
     public private(set) var backoff: RefreshBackoff
     public private(set) var lastSuccessAt: Double?
     /// The upstream failure of the last refresh (nil after a success or a store failure).
@@ -43,7 +47,7 @@ public struct RefreshScheduler: Sendable {
     public mutating func request(now: Double) -> [RefreshAction] {
         switch policy.decide(now: now, cached: cached, refreshing: refreshing || requested, backoff: backoff) {
         case .serve(let refresh):
-            let answer = RefreshAction.answer(cached!, maxAge: policy.maxAge(now: now, cached: cached!))
+            let answer = RefreshAction.answer(served(now: now), maxAge: policy.maxAge(now: now, cached: cached!))
             return refresh ? requestRefresh() + [answer] : [answer]
         case .fail(let retryAfter):
             return [unavailable(retryAfter: retryAfter)]
@@ -54,9 +58,9 @@ public struct RefreshScheduler: Sendable {
     }
 
     /// A request stopped waiting for `ticket`: it landed, shutdown began, or the cold wait ran out.
-    public func waitEnded(ticket: Int, now: Double) -> [RefreshAction] {
+    public mutating func waitEnded(ticket: Int, now: Double) -> [RefreshAction] {
         if let cached {
-            return [.answer(cached, maxAge: policy.maxAge(now: now, cached: cached))]
+            return [.answer(served(now: now), maxAge: policy.maxAge(now: now, cached: cached))]
         }
         let retryAfter = landed >= ticket && !isShuttingDown ? backoff.secondsUntilNextAttempt(now: now) : 1
         return [unavailable(retryAfter: retryAfter)]
@@ -92,9 +96,15 @@ public struct RefreshScheduler: Sendable {
             lastUpstreamError = nil
             lastStoreError = nil
         case .partial(let result, let failure):
-            succeeded(result, now: now)
+            // The result keeps the failing side's last good item, so it is served as current; the
+            // failure still backs off, so a 429's Retry-After holds for both sides.
+            cached = result
+            lastSuccessAt = now
+            lastFailure = nil
+            backoff.recordFailure(now: now, retryAfter: failure.retryAfter, policy: policy)
             lastUpstreamError = failure
             lastStoreError = nil
+            actions.append(.backOff(until: backoff.nextAttemptAt, failure: failure))
         case .failure(let failure):
             backoff.recordFailure(now: now, retryAfter: failure.retryAfter, policy: policy)
             if failure.source == .store { lastStoreError = failure }
@@ -128,6 +138,15 @@ public struct RefreshScheduler: Sendable {
     }
 
     // MARK: Helpers
+
+    /// The cached result as answered now: flagged stale once older than TTL plus grace, whatever kept
+    /// it from being refreshed.
+    private mutating func served(now: Double) -> CachedResult {
+        let current = cached!
+        guard policy.isStale(now: now, cached: current) else { return current }
+        if staleCopy == nil { staleCopy = current.with(stale: true) }
+        return staleCopy!
+    }
 
     private mutating func requestRefresh() -> [RefreshAction] {
         requested = true

@@ -9,12 +9,17 @@ public struct TokenLifecycle: Equatable, Sendable {
     public private(set) var rejectedRefreshToken: String?
     /// Set when Trakt answered 401 to the access token before its expiry: refresh ahead of schedule.
     public private(set) var accessRejected = false
+    /// False from the moment a rotated pair is adopted from Trakt's answer until a store has written it.
+    /// The pair is used either way; only a restart in between would lose it.
+    public private(set) var persisted = true
 
     /// Refresh once this much of the lifetime is used, so a 7-day token rotates after 3.5 days and a
-    /// missed cycle or two never lets it expire.
+    /// missed cycle or two never lets it expire. Never earlier: a fixed margin before expiry would put
+    /// the due time of a short lifetime (Trakt chooses it) in the past, and burn the token in a loop.
     public static let refreshAtLifetimeFraction = 0.5
-    /// Never cut it closer than this to the expiry, whatever the lifetime.
-    public static let minimumMargin = 300.0
+    /// Without the shared store a host may rotate only as a last resort: not while its access token has
+    /// this long left, since another host may be rotating the same pair from the store right now.
+    public static let isolatedRotationFloor = 3_600.0
 
     public init(pair: TokenPair? = nil, rejectedRefreshToken: String? = nil) {
         self.pair = pair
@@ -46,19 +51,45 @@ public struct TokenLifecycle: Equatable, Sendable {
     public static func refreshDueAt(_ pair: TokenPair) -> Double? {
         guard let expiresAt = pair.expiresAt else { return nil }
         let lifetime = max(0, expiresAt - pair.rotatedAt)
-        return min(pair.rotatedAt + lifetime * refreshAtLifetimeFraction, expiresAt - minimumMargin)
+        return pair.rotatedAt + lifetime * refreshAtLifetimeFraction
+    }
+
+    /// The access token to keep using instead of rotating while the shared store cannot be reached:
+    /// one Trakt has not refused with more than `isolatedRotationFloor` left, since other hosts may be
+    /// rotating the same pair. Nil when rotating from the local copy is the last resort left.
+    public func isolatedAccessToken(now: Double) -> String? {
+        guard let pair, let access = pair.accessToken, !accessRejected, pair.refreshToken != rejectedRefreshToken,
+              let expiresAt = pair.expiresAt, expiresAt - now > Self.isolatedRotationFloor
+        else { return nil }
+        return access
     }
 
     public mutating func beginRefresh() {
         refreshing = true
     }
 
-    /// A newer pair: rotated by us, by another process, or written by `trakt-widget auth`.
+    /// A newer pair read from a store: rotated by another process, or written by `trakt-widget auth`.
     public mutating func adopt(_ newPair: TokenPair) {
         if let pair, newPair.generation < pair.generation { return }
+        if let pair, newPair.generation == pair.generation, !persisted { return }
         pair = newPair
         refreshing = false
         accessRejected = false
+        persisted = true
+    }
+
+    /// Trakt just issued `newPair`: the old refresh token is spent, so this pair is the only one left. It
+    /// is used at once, before any store has written it.
+    public mutating func rotated(_ newPair: TokenPair) {
+        pair = newPair
+        refreshing = false
+        accessRejected = false
+        persisted = false
+    }
+
+    /// A store has written the pair of this generation (or a newer one).
+    public mutating func persisted(generation: Int) {
+        if let pair, generation >= pair.generation { persisted = true }
     }
 
     /// Trakt rejected the refresh token (`invalid_grant`): stop refreshing until a new pair arrives.
@@ -82,5 +113,6 @@ public struct TokenLifecycle: Equatable, Sendable {
         pair = nil
         refreshing = false
         accessRejected = false
+        persisted = true
     }
 }

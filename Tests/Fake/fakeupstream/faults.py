@@ -18,7 +18,7 @@ from .responses import (
     raw_json_response,
 )
 
-KINDS = ("status", "hang", "rate_limit", "malformed", "html403", "vip", "drop", "latency")
+KINDS = ("status", "hang", "rate_limit", "malformed", "odd_body", "late", "html403", "vip", "drop", "latency")
 ALIASES = {
     "429": "rate_limit",
     "426": "vip",
@@ -27,6 +27,9 @@ ALIASES = {
     "tmdb_down": "drop",
     "timeout": "hang",
 }
+# What "odd_body" merges over a real JSON answer: odd but harmless to a lenient client.
+ODD_FIELDS = {"expires_in": "7200", "created_at": "yesterday", "token_type": None, "scope": ["public"],
+              "unexpected": {"nested": True}}
 # Where a fault applies when the test gives no prefix.
 DEFAULT_PREFIX = {"tmdb_down": "/3"}
 
@@ -42,7 +45,7 @@ class Fault:
     json: Any = None  # ... or a JSON body; neither means an empty body
     content_type: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
-    seconds: float = 30.0  # "hang"
+    seconds: float = 30.0  # "hang"; "late": how long the committed answer is held back
     retry_after: int = 1  # "rate_limit"
     ratelimit: str | None = None  # "rate_limit": X-Ratelimit value; default is the recorded fixture
     ms: int = 0  # "latency"
@@ -184,6 +187,26 @@ def respond(
         body = real.body[: len(real.body) // 2] if len(real.body) >= 2 else b'{"'
         headers = [(k, v) for k, v in real.headers if k.lower() != "content-type"]
         return raw_json_response(fault.status or real.status, body, headers + extra)
+
+    if fault.kind == "odd_body":
+        # Run the real handler (a /oauth/token call rotates the pair) and send its answer with the fields
+        # a client needs least turned odd: a string expires_in, a word for created_at, an unknown key.
+        real = serve()
+        try:
+            payload = json.loads(real.body)
+        except ValueError:
+            return real
+        if isinstance(payload, dict):
+            payload.update(ODD_FIELDS)
+        headers = [(k, v) for k, v in real.headers if k.lower() not in ("content-type", "content-length")]
+        return json_response(fault.status or real.status, payload, headers + extra)
+
+    if fault.kind == "late":
+        # The real handler runs at once (a /oauth/token call commits the rotation), then the answer is
+        # held back for `seconds`: a client whose timeout is shorter never sees the new pair.
+        real = serve()
+        interrupter.sleep(fault.seconds)
+        return real
 
     raise AssertionError(f"unhandled fault kind {fault.kind}")  # parse_fault rejects unknown kinds
 

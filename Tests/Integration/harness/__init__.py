@@ -10,7 +10,7 @@ from .fastcgi import FcgiError, fcgi_concurrent, fcgi_request
 from .http import fresh_source, http_request, raw_http
 from .nginx import TEST_ORIGINS, UPSTREAM_LOG_HTTP, Nginx, NginxError, UpstreamLine
 from .poll import NotReady, wait_until
-from .postgres import PgDatabase, PgError, PgServer
+from .postgres import PgDatabase, PgError, PgProxy, PgServer
 from .process import free_tcp_port, proc_stats, stop_process, tcp_port_accepts
 from .responder import (TEST_CLIENT_ID, TEST_CLIENT_SECRET, TEST_TMDB_API_KEY, TEST_USERNAME, Responder,
                         ResponderError, binary_path, responder_env, run_cli, socket_activate_path)
@@ -20,7 +20,7 @@ from .stack import Stack
 __all__ = [
     "FakeError", "FakeUpstream", "FcgiError", "fcgi_concurrent", "fcgi_request", "fresh_source", "http_request",
     "raw_http", "TEST_ORIGINS", "UPSTREAM_LOG_HTTP", "Nginx", "NginxError", "UpstreamLine", "NotReady",
-    "wait_until", "PgDatabase", "PgError", "PgServer", "free_tcp_port", "proc_stats", "stop_process",
+    "wait_until", "PgDatabase", "PgError", "PgProxy", "PgServer", "free_tcp_port", "proc_stats", "stop_process",
     "tcp_port_accepts", "TEST_CLIENT_ID", "TEST_CLIENT_SECRET", "TEST_TMDB_API_KEY", "TEST_USERNAME",
     "Responder", "ResponderError", "binary_path", "responder_env", "run_cli", "socket_activate_path",
     "Headers", "Response", "Stack",

@@ -21,8 +21,10 @@ import itertools
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -178,3 +180,70 @@ class PgServer:
                 f"{' '.join(argv[:1])} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}\n{self.log_text()[-4000:]}"
             )
         return proc.stdout
+
+
+class PgProxy:
+    """A unix-socket proxy in front of a PgServer that can stop forwarding and resume: a black hole
+    (bytes held, nothing refused) for one client while the others reach the server directly.
+
+        proxy = PgProxy(server.socket_dir, some_dir)
+        env["DATABASE_URL"] = proxy.url(db.name)
+        proxy.forwarding.clear()   # cut off
+        proxy.forwarding.set()     # healed
+        proxy.close()
+    """
+
+    def __init__(self, target: Path, directory: Path) -> None:
+        self.target = str(target / ".s.PGSQL.5432")
+        self.directory = directory
+        self.path = str(directory / ".s.PGSQL.5432")
+        self.forwarding = threading.Event()
+        self.forwarding.set()
+        self._closing = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self._server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._server.bind(self.path)
+        os.chmod(self.path, 0o777)
+        self._server.listen(64)
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, db: str) -> str:
+        return f"postgresql:///{db}?host={self.directory}&user=postgres"
+
+    def _accept(self) -> None:
+        while not self._closing.is_set():
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            upstream.connect(self.target)
+            self._sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                self.forwarding.wait()  # a black hole: bytes are held, nothing is refused
+                if self._closing.is_set():
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self._closing.set()
+        self.forwarding.set()
+        self._server.close()
+        for s in self._sockets:
+            s.close()
