@@ -15,20 +15,25 @@ let package = Package(
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // glibc's GNU extensions (thread names, accept4, pipe2), which the Glibc module does not export.
+        .systemLibrary(name: "CLinux"),
 
         // The pure core: models, contract encoding, selection, token and cache policy. No I/O.
         .target(name: "TraktWidgetCore"),
 
         // The syscall boundary: the one place that calls libc for files, sockets and clocks; errno
         // becomes a typed `Errno` here.
-        .target(name: "SystemCalls"),
+        .target(name: "SystemCalls", dependencies: ["CLinux"]),
         // Threads and the condition lock, with the documented lock order.
-        .target(name: "Threads", dependencies: ["SystemCalls"]),
+        .target(name: "Threads", dependencies: ["SystemCalls", "CLinux"]),
         .target(name: "Logging", dependencies: ["SystemCalls"]),
 
         // The I/O shell, one concern per target.
         .target(name: "FastCGITransport", dependencies: ["TraktWidgetCore", "CFastCGI", "SystemCalls", "Threads", "Logging"]),
         .target(name: "CurlClient", dependencies: ["TraktWidgetCore", "CCurl"]),
+        // systemd's notification socket: readiness, status, and the watchdog heartbeat.
+        .target(name: "ServiceManager", dependencies: ["TraktWidgetCore", "CSystemd", "SystemCalls", "Threads", "Logging"]),
         .target(name: "UpstreamClients", dependencies: ["TraktWidgetCore", "CurlClient"]),
         .target(name: "TokenStorage", dependencies: ["TraktWidgetCore"]),
         .target(name: "FileStore", dependencies: ["TraktWidgetCore", "TokenStorage", "SystemCalls", "Threads"]),
@@ -49,8 +54,8 @@ let package = Package(
         .executableTarget(
             name: "trakt-widget",
             dependencies: [
-                "Composition", "TraktWidgetCore", "SystemCalls", "Logging", "FastCGITransport", "CurlClient",
-                "UpstreamClients", "TokenStorage",
+                "Composition", "TraktWidgetCore", "SystemCalls", "Threads", "Logging", "FastCGITransport", "CurlClient",
+                "UpstreamClients", "TokenStorage", "RefreshEngine", "ServiceManager",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -61,6 +66,10 @@ let package = Package(
         .testTarget(name: "TraktWidgetCoreTests", dependencies: ["TraktWidgetCore"]),
         .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls"]),
         .testTarget(name: "ThreadsTests", dependencies: ["Threads"]),
+        .testTarget(
+            name: "FastCGITransportTests",
+            dependencies: ["FastCGITransport", "TraktWidgetCore", "SystemCalls", "Threads", "TestSupport"]
+        ),
         .testTarget(name: "CurlClientTests", dependencies: ["CurlClient", "UpstreamClients", "TraktWidgetCore", "TestSupport"]),
         .testTarget(name: "UpstreamClientsTests", dependencies: ["UpstreamClients", "CurlClient", "TraktWidgetCore", "TestSupport"]),
         .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore"]),

@@ -17,6 +17,9 @@ public final class Runtime: Sendable {
     public let engine: LastWatchedEngine
     public let handler: RequestHandler
     public let mode: HealthReport.Mode
+    /// The longest one refresh may take (token refresh, history and TMDB rounds), which is also the
+    /// longest a cold request waits for it.
+    public let coldWait: Double
 
     public init(configuration: Configuration, clock: WallClock = .system) throws {
         self.configuration = configuration
@@ -58,9 +61,9 @@ public final class Runtime: Sendable {
         )
         let policy = CachePolicy(ttl: configuration.cacheTTL)
         // A cold request waits at most for a token refresh, the history round and the TMDB round.
+        coldWait = configuration.timeouts.total * 3 + 1
         engine = LastWatchedEngine(
-            policy: policy, fetcher: fetcher, store: store, tokens: tokens, clock: clock,
-            coldWait: configuration.timeouts.total * 3 + 1
+            policy: policy, fetcher: fetcher, store: store, tokens: tokens, clock: clock, coldWait: coldWait
         )
         handler = RequestHandler(source: engine, ttl: Int(configuration.cacheTTL))
     }

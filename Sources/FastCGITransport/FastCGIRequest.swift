@@ -1,4 +1,5 @@
 import CFastCGI
+import SystemCalls
 import TraktWidgetCore
 #if canImport(Glibc)
 import Glibc
@@ -6,27 +7,63 @@ import Glibc
 
 /// One worker's `FCGX_Request`. It lives on the heap at a fixed address because libfcgi's streams keep a
 /// pointer back to it; `deinit` frees it.
+///
+/// libfcgi never sees the listening socket: the dispatcher accepts, and hands each connection in
+/// through `ipcFd`, so no worker ever sits in `accept()` (where a drain could not stop it).
 final class FastCGIRequest {
     private let request: UnsafeMutablePointer<FCGX_Request>
 
-    init(listening descriptor: Int32) {
+    init() {
         request = .allocate(capacity: 1)
-        FCGX_InitRequest(request, descriptor, 0)
+        // No listening socket: if the connection closes before a request arrives, libfcgi's retry
+        // accept()s on -1, fails with EBADF and returns instead of blocking.
+        FCGX_InitRequest(request, -1, 0)
     }
 
     deinit {
-        FCGX_Free(request, 0)
+        FCGX_Free(request, 1)
         request.deallocate()
     }
 
-    /// Blocks until the next request. A negative libfcgi status (shutdown, EINTR, a closed socket)
-    /// means this worker should stop.
-    func accept() -> Bool {
-        FCGX_Accept_r(request) >= 0
+    /// Reads the next request from `connection`, which is now libfcgi's to close. False when the
+    /// peer closed it, timed out or spoke garbage (libfcgi has closed it then).
+    func begin(on connection: FileDescriptor) -> Bool {
+        request.pointee.ipcFd = connection.rawValue
+        // FCGX_Accept_r first finishes the previous request and closes the descriptor unless this is set.
+        request.pointee.keepConnection = 1
+        return FCGX_Accept_r(request) >= 0
     }
 
-    func finish() {
+    /// Whether the client asked to reuse the connection (FCGI_KEEP_CONN), as nginx's
+    /// `fastcgi_keep_conn` and Apache's `enablereuse` do.
+    var clientKeepsConnection: Bool {
+        request.pointee.keepConnection != 0
+    }
+
+    /// Ends the request. When `keep` holds and the connection is healthy, returns its descriptor (now
+    /// the caller's) for the next request; otherwise closes it and returns nil.
+    ///
+    /// The close is a plain `close()`, not libfcgi's: libfcgi half-closes and then waits up to 2 s for
+    /// the peer to hang up, holding the worker. `discardInput()` has read everything the peer sent, so
+    /// nothing unread can turn the close into a reset.
+    func finish(keep: Bool) -> FileDescriptor? {
+        request.pointee.keepConnection = 1
         FCGX_Finish_r(request)
+        let descriptor = request.pointee.ipcFd
+        request.pointee.ipcFd = -1
+        guard descriptor >= 0 else { return nil }
+        let connection = FileDescriptor(rawValue: descriptor)
+        if keep { return connection }
+        connection.close()
+        return nil
+    }
+
+    /// Reads the rest of the request body up to its end record (a GET has only the end record). The
+    /// handler never needs a body, and a kept connection must start the next request on a record
+    /// boundary.
+    func discardInput() {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        while FCGX_GetStr(&buffer, Int32(buffer.count), request.pointee.in) == Int32(buffer.count) {}
     }
 
     /// Copies the request out of libfcgi's buffers, which the next accept frees.

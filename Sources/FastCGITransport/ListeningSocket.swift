@@ -4,7 +4,10 @@ import SystemCalls
 public enum ListeningSocket {
     /// systemd's first passed descriptor (`sd_listen_fds`).
     static let systemdFirstDescriptor = FileDescriptor(rawValue: 3)
-    static let backlog: Int32 = 128
+    /// The kernel caps the listen queue at net.core.somaxconn (4096 on Debian 12), as it does for
+    /// systemd's sockets: asking for the most gets the system maximum, without reading /proc/sys, which a
+    /// hardened unit may hide. A short queue fails a burst at once (nginx answers 502).
+    static let backlog = Int32.max
 
     /// The descriptor systemd passed (`LISTEN_FDS`/`LISTEN_PID`), else fd 0 when it is a listening socket
     /// (spawn-fcgi, `StandardInput=socket`), else nil.

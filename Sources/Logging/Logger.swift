@@ -3,11 +3,25 @@ import SystemCalls
 
 /// Line logger to stderr (the journal under systemd). Every line passes through the redactor, so a
 /// secret that slips into a message is masked before it is written.
+///
+/// When stderr is the journal (`$JOURNAL_STREAM` names its device and inode), each line starts with its
+/// syslog priority, `<3>` error to `<7>` debug (sd-daemon(3)), so `journalctl -p warning` shows the
+/// warnings and errors alone.
 public final class Logger: Sendable {
     public enum Level: Int, Sendable, Comparable {
         case debug, info, warning, error
 
         public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rawValue < rhs.rawValue }
+
+        /// sd-daemon(3) prefixes: SD_ERR, SD_WARNING, SD_INFO, SD_DEBUG.
+        var journalPriority: String {
+            switch self {
+            case .debug: "<7>"
+            case .info: "<6>"
+            case .warning: "<4>"
+            case .error: "<3>"
+            }
+        }
 
         var label: String {
             switch self {
@@ -22,6 +36,14 @@ public final class Logger: Sendable {
     public static let shared = Logger()
 
     private let state = Mutex<(minimum: Level, secrets: Set<String>)>((.info, []))
+    private let toJournal = Logger.stderrIsJournal()
+
+    /// systemd sets JOURNAL_STREAM=DEVICE:INODE for a stream connected to journald; it only counts when
+    /// it still describes fd 2 (a child may inherit the variable with a redirected stderr).
+    private static func stderrIsJournal() -> Bool {
+        guard let stream = Syscalls.environment("JOURNAL_STREAM") else { return false }
+        return stream == FileDescriptor.standardError.deviceAndInode
+    }
 
     public var minimumLevel: Level {
         get { state.withLock { $0.minimum } }
@@ -51,6 +73,6 @@ public final class Logger: Sendable {
     private func log(_ level: Level, _ message: String) {
         guard level >= minimumLevel else { return }
         // One write(2) per line: lines from several threads never interleave.
-        Syscalls.writeDiagnostic("trakt-widget \(level.label): \(redact(message))\n")
+        Syscalls.writeDiagnostic("\(toJournal ? level.journalPriority : "")trakt-widget \(level.label): \(redact(message))\n")
     }
 }

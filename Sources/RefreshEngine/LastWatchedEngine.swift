@@ -13,6 +13,8 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     /// Guards `scheduler`. Rank `engineState` (`LockRank`): never held across a fetch or a store call.
     private let lock = ConditionLock(rank: .engineState)
     private var scheduler: RefreshScheduler
+    /// What the refresh thread is doing, for the watchdog; guarded by `lock` too.
+    private var refreshActivity = RefreshActivity.stopped
 
     private let fetcher: LastWatchedFetcher
     private let store: any TokenStore
@@ -34,9 +36,26 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
         scheduler = RefreshScheduler(policy: policy, restored: Self.restore(from: store))
     }
 
+    /// The idle refresh thread beats this often (seconds), so the watchdog can tell waiting from wedged.
+    public static let beatInterval = 1.0
+    /// How long shutdown waits for the refresh thread: a store write of the last good result under way
+    /// finishes, so a restart finds it; an upstream call in flight is not waited for. With the server's
+    /// drain (1.5 s + 0.3 s) it stays within the 2 s promised on SIGTERM.
+    public static let joinGrace = 0.2
+
     /// Starts the background refresh thread (the FastCGI server); CGI and `last` refresh inline instead.
-    public func startRefreshThread() {
-        PosixThread.spawn(name: "tw-refresh") { [self] in refreshLoop() }
+    ///
+    /// `freezeWhenExists` is a debugging aid for the watchdog (TRAKT_WIDGET_DEBUG_FREEZE_FILE): once that
+    /// file exists, the thread stops beating forever, as a thread wedged in a call would.
+    public func startRefreshThread(freezeWhenExists freezeFile: String? = nil) {
+        lock.withLock { refreshActivity = .waiting(lastBeat: Syscalls.monotonicNow()) }
+        PosixThread.spawn(name: "tw-refresh") { [self] in
+            refreshLoop(freezeFile: freezeFile)
+            lock.withLock {
+                refreshActivity = .stopped
+                lock.broadcast()
+            }
+        }
     }
 
     /// Wakes every waiting request (they answer 503 at once) and stops the refresh thread.
@@ -44,14 +63,23 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
         lock.withLock { _ = signal(scheduler.shutdown()) }
     }
 
-    /// How long shutdown waits for that write: with the server's drain (1.5 s + 0.3 s) it stays under
-    /// the 2 s promised on SIGTERM.
-    public static let persistenceGrace = 0.15
+    /// `shutdown()`, then waits up to `timeout` for the refresh thread to return, or to be inside an
+    /// upstream call with nothing left to write. False when it had not returned.
+    @discardableResult
+    public func stopRefreshThread(timeout: Double = joinGrace) -> Bool {
+        shutdown()
+        return lock.withLock {
+            _ = lock.wait(until: {
+                if case .fetching = refreshActivity { return !scheduler.isPersisting }
+                return refreshActivity == .stopped
+            }, timeout: timeout)
+            return refreshActivity == .stopped
+        }
+    }
 
-    /// Lets a store write of the last good result that is under way finish, so a restart finds it.
-    /// Bounded: an fsync, not an upstream call.
-    public func waitForPersistence(timeout: Double = persistenceGrace) {
-        lock.withLock { _ = lock.wait(until: { !scheduler.isPersisting }, timeout: timeout) }
+    /// What the refresh thread is doing, for the watchdog.
+    public var activity: RefreshActivity {
+        lock.withLock { refreshActivity }
     }
 
     // MARK: LastWatchedSource
@@ -114,14 +142,25 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
         return refresh(from: previous)
     }
 
-    private func refreshLoop() {
+    private func refreshLoop(freezeFile: String?) {
         while true {
             let actions: [RefreshAction] = lock.withLock {
-                lock.wait(until: { scheduler.refresherHasWork })
-                return scheduler.begin()
+                while !scheduler.refresherHasWork {
+                    _ = lock.wait(until: { scheduler.refresherHasWork }, timeout: Self.beatInterval)
+                    if let freezeFile, Syscalls.exists(freezeFile) { return [] }
+                    refreshActivity = .waiting(lastBeat: Syscalls.monotonicNow())
+                }
+                let actions = scheduler.begin()
+                if case .fetch? = actions.first { refreshActivity = .fetching(since: Syscalls.monotonicNow()) }
+                return actions
+            }
+            if let freezeFile, Syscalls.exists(freezeFile) {
+                log.warning("refresh thread frozen on purpose (\(freezeFile) exists)")
+                while true { Syscalls.sleep(seconds: 3600) }
             }
             guard case .fetch(let previous)? = actions.first else { return }
             refresh(from: previous)
+            lock.withLock { refreshActivity = .waiting(lastBeat: Syscalls.monotonicNow()) }
         }
     }
 

@@ -21,6 +21,8 @@ public struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
     public static let nameTooLong = Errno(rawValue: ENAMETOOLONG)
     public static let addressInUse = Errno(rawValue: EADDRINUSE)
     public static let brokenPipe = Errno(rawValue: EPIPE)
+    public static let wouldBlock = Errno(rawValue: EAGAIN)
+    public static let connectionAborted = Errno(rawValue: ECONNABORTED)
 
     /// The symbolic names the failure-injection hook accepts (`TRAKT_WIDGET_INJECT_ERRNO`).
     public static let byName: [String: Errno] = [

@@ -1,3 +1,4 @@
+import CLinux
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,6 +13,15 @@ public struct FileDescriptor: Hashable, Sendable {
 
     public static let standardInput = FileDescriptor(rawValue: 0)
     public static let standardOutput = FileDescriptor(rawValue: 1)
+    public static let standardError = FileDescriptor(rawValue: 2)
+
+    /// "DEVICE:INODE" of what the descriptor refers to, the form of systemd's `$JOURNAL_STREAM`; nil when
+    /// it is not open.
+    public var deviceAndInode: String? {
+        var info = stat()
+        guard fstat(rawValue, &info) == 0 else { return nil }
+        return "\(info.st_dev):\(info.st_ino)"
+    }
 
     public struct OpenOptions: OptionSet, Sendable {
         public let rawValue: Int32
@@ -117,6 +127,32 @@ public struct FileDescriptor: Hashable, Sendable {
 
     public func listen(backlog: Int32) throws(Errno) {
         _ = try Syscalls.valueOrErrno(.listen, descriptor: rawValue) { Glibc.listen(rawValue, backlog) }
+    }
+
+    /// The next pending connection of this listening socket (close-on-exec, blocking), or nil when none
+    /// is waiting (EAGAIN) or it was aborted before it was taken.
+    public func acceptConnection() throws(Errno) -> FileDescriptor? {
+        do {
+            return FileDescriptor(rawValue: try Syscalls.valueOrErrno(.accept, descriptor: rawValue) {
+                accept4(rawValue, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
+            })
+        } catch where error == .wouldBlock || error == .connectionAborted {
+            return nil
+        }
+    }
+
+    /// Makes reads and writes (and accept) return EAGAIN instead of waiting.
+    public func setNonBlocking() throws(Errno) {
+        let flags = try Syscalls.valueOrErrno(.fcntl, descriptor: rawValue) { fcntl(rawValue, F_GETFL) }
+        _ = try Syscalls.valueOrErrno(.fcntl, descriptor: rawValue) { fcntl(rawValue, F_SETFL, flags | O_NONBLOCK) }
+    }
+
+    /// A read or write on this socket that waits longer than `seconds` fails with EAGAIN.
+    public func setIOTimeout(seconds: Int) {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        let size = socklen_t(MemoryLayout<timeval>.size)
+        setsockopt(rawValue, SOL_SOCKET, SO_RCVTIMEO, &timeout, size)
+        setsockopt(rawValue, SOL_SOCKET, SO_SNDTIMEO, &timeout, size)
     }
 
     /// Whether this descriptor is a socket in the listening state.

@@ -43,6 +43,10 @@ public enum Syscalls {
         access(path, W_OK) == 0
     }
 
+    public static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
     public static func changePermissions(_ path: String, _ permissions: UInt32) throws(Errno) {
         _ = try valueOrErrno(.chmod) { chmod(path, mode_t(permissions)) }
     }
@@ -57,6 +61,12 @@ public enum Syscalls {
     // MARK: Process
 
     public static var processID: Int32 { getpid() }
+
+    /// Ends the process now: no atexit handlers, no static destructors. Only once nothing is left to
+    /// flush (log lines are written unbuffered).
+    public static func exitImmediately(_ status: Int32) -> Never {
+        _exit(status)
+    }
 
     public static func environment(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }

@@ -65,6 +65,11 @@ public final class ConditionLock: @unchecked Sendable {
         pthread_cond_broadcast(condition)
     }
 
+    /// Wakes one waiter: for a condition all waiters wait on for the same thing, where one can act.
+    public func signal() {
+        pthread_cond_signal(condition)
+    }
+
     public static func monotonicNow() -> Double {
         Syscalls.monotonicNow()
     }

@@ -19,8 +19,8 @@ import Glibc
 /// 4. `stateFileWaiters`: `FileLock`'s own bookkeeping of which thread holds the `flock`, a few fields.
 ///
 /// Leaves: `pendingWrites` (`PostgresTokenStore`'s last result waiting for the background thread),
-/// `engineState` (`LastWatchedEngine`) and `serverBusy` (`FastCGIServer`) are held only to read
-/// or change a few fields; nothing else is taken under them. Unranked `Mutex`es (the token lifecycle,
+/// `engineState` (`LastWatchedEngine`) and `serverBusy` (the FastCGI server's `ConnectionQueue`) are
+/// held only to read or change a few fields; nothing else is taken under them. Unranked `Mutex`es (the token lifecycle,
 /// the logger, the poster cache) are leaves too and are never held across a call out.
 public enum LockRank: Int, Sendable, Comparable {
     case refreshGate = 1

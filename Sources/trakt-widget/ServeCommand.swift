@@ -1,7 +1,11 @@
 import ArgumentParser
 import FastCGITransport
 import Logging
+import RefreshEngine
+import ServiceManager
 import SystemCalls
+import Threads
+import TraktWidgetCore
 
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,12 +29,18 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
-        // Before any thread exists, so every thread inherits the mask (see ShutdownSignals).
-        ShutdownSignals.block()
         let environment = Startup.environment()
+        let isCGI = listen == nil && CGIResponder.isCGI(environment: environment)
+        if !isCGI {
+            // Before any thread exists (the runtime may start one, e.g. PostgreSQL's writer), so every
+            // thread inherits the mask and SIGTERM reaches only `tw-signals` (see ShutdownSignals).
+            ShutdownSignals.block()
+        }
         let runtime = try Startup.runtime(try Startup.configuration(environment))
 
-        if listen == nil, CGIResponder.isCGI(environment: environment) {
+        if isCGI {
+            // One request: SIGTERM keeps its default action and ends the process at once, whichever
+            // thread it lands on, which is what a CGI server that gives up on us expects.
             runtime.engine.refreshInline()
             CGIResponder.write(runtime.handler.respond(to: CGIResponder.request(from: environment)))
             return
@@ -50,17 +60,56 @@ struct ServeCommand: ParsableCommand {
             throw ExitCode.failure
         }
 
-        runtime.engine.startRefreshThread()
+        let freezeFile = environment["TRAKT_WIDGET_DEBUG_FREEZE_FILE"]
+        if let freezeFile {
+            Logger.shared.warning("debug: the refresh thread freezes once \(freezeFile) exists (TRAKT_WIDGET_DEBUG_FREEZE_FILE)")
+        }
+        runtime.engine.startRefreshThread(freezeWhenExists: freezeFile)
+        let notifier = ServiceNotifier(environment: environment)
         let server = FastCGIServer(
             listening: descriptor, workers: workers, handler: runtime.handler,
             onShutdown: { runtime.engine.shutdown() }
         )
-        let status = server.run()
-        runtime.engine.waitForPersistence()
+        PosixThread.spawn(name: "tw-signals") {
+            Logger.shared.info("received \(ShutdownSignals.wait())")
+            server.requestShutdown()
+        }
+        // Beats come every second; a request may wait for one fetch and then for a slow reader.
+        let limits = Liveness.Limits(
+            beat: 5, request: runtime.coldWait + Double(FastCGIServer.connectionIOTimeout) * 2, fetch: runtime.coldWait + 5
+        )
+        let heartbeat = Heartbeat(
+            notifier: notifier, limits: limits,
+            liveness: {
+                let activity = server.activity()
+                return Liveness(
+                    dispatcherBeat: activity.dispatcherBeat, oldestRequestSince: activity.oldestBusySince,
+                    refresh: runtime.engine.activity
+                )
+            },
+            health: { runtime.engine.health() }
+        )
+
+        let status = server.run { event in
+            switch event {
+            case .ready:
+                notifier.send("READY=1\nSTATUS=serving")
+                heartbeat.start(clock: .system)
+            case .stopping:
+                notifier.send("STOPPING=1\nSTATUS=stopping: finishing in-flight requests")
+            case .drained:
+                break
+            }
+        }
+        if !runtime.engine.stopRefreshThread() {
+            Logger.shared.info("the refresh thread is still in an upstream call; exiting without it")
+        }
         if case .unix(let path) = listen.flatMap({ try? ListenAddress(parsing: $0) }) {
             // Our own socket file; a systemd-owned one is never unlinked.
             try? Syscalls.unlink(path)
         }
-        throw ExitCode(status)
+        // _exit, not exit: atexit handlers (OpenSSL, libcurl) must not run while the refresh thread may
+        // still be inside them. Log lines are written unbuffered, so nothing is lost.
+        Syscalls.exitImmediately(status)
     }
 }

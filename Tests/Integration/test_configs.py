@@ -386,12 +386,19 @@ def test_no_location_overrides_server_level_headers():
     for header in ("Strict-Transport-Security", "X-Content-Type-Options", "Vary Origin",
                    "Access-Control-Allow-Origin", "X-Cache-Status $upstream_cache_status"):
         assert any(header in d and d.endswith(" always") for d in top), header
-    for path in (SERVER_FILE, HTTP_FILE):
-        assert not re.search(r"^\s*add_header\s", strip_comments(path.read_text()), re.M), path.name
+    assert not re.search(r"^\s*add_header\s", strip_comments(HTTP_FILE.read_text()), re.M)
+    # The server file may set headers only in a server{} that does not include the locations file
+    # (port 80); in the TLS server they would merge with the locations file's.
+    blocks = strip_comments(SERVER_FILE.read_text()).split("\nserver {")[1:]
+    assert len(blocks) == 2
+    for block in blocks:
+        if "trakt-widget-locations.conf" in block:
+            assert not re.search(r"^\s*add_header\s", block, re.M)
 
 
 def test_no_fastcgi_keepalive_anywhere():
-    """libfcgi pins a thread per kept-alive connection -> 504s (reference pitfall 1)."""
+    """Short-lived FastCGI connections in the shipped config. Kept-alive ones no longer pin workers
+    (test_lifecycle.py), but nothing has measured them faster yet."""
     for path in NGINX_DIR.glob("*.conf"):
         text = strip_comments(path.read_text())
         assert not re.search(r"^\s*keepalive\b", text, re.M), path.name
@@ -692,10 +699,17 @@ def test_tls_legacy_versions_refused(tls, legacy_tls_server, version):
     assert r.returncode != 0 and r.stdout == "000", f"TLS {version} accepted"
 
 
-def test_http_port_redirects_to_https(tls):
-    r = request(tls["http_port"], "/api/trakt/last?x=1")
+def assert_json_redirect(r: Response, location: str):
     assert r.status == 301
-    assert r.headers.get("Location") == f"https://{SERVER_NAME}/api/trakt/last?x=1"
+    assert r.headers.get("Location") == location
+    # nginx's charset filter leaves redirects alone: no "; charset=utf-8" here.
+    assert r.headers.get("Content-Type") == "application/json"
+    assert r.json()["code"] == "HTTPS_REQUIRED"
+
+
+def test_http_port_redirects_to_https(tls):
+    assert_json_redirect(request(tls["http_port"], "/api/trakt/last?x=1"),
+                         f"https://{SERVER_NAME}/api/trakt/last?x=1")
 
 
 def test_http_port_serves_acme_challenge(tls):
@@ -704,10 +718,30 @@ def test_http_port_serves_acme_challenge(tls):
     assert r.headers.get("Content-Type") == "text/plain"
 
 
+def test_http_port_errors_are_json(tls):
+    missing = request(tls["http_port"], "/.well-known/acme-challenge/nope")
+    assert missing.status == 404 and missing.json()["code"] == "NOT_FOUND"
+    assert missing.headers.get("Content-Type") == "application/json; charset=utf-8"
+    trace = request(tls["http_port"], "/", method="TRACE")
+    assert trace.status == 405 and trace.json()["code"] == "METHOD_NOT_ALLOWED"
+    assert trace.headers.get("Allow") == "GET, HEAD"
+    bad = raw_exchange(tls["http_port"], b"GET / HTTP/1.1\r\n\r\n")
+    assert bad.startswith(b"HTTP/1.1 400 ") and b"application/json" in bad and b"<html" not in bad.lower()
+
+
 def test_plain_http_on_tls_port_redirects(tls):
-    r = request(tls["port"], "/widget/trakt-widget.js")
-    assert r.status == 301
-    assert r.headers.get("Location") == f"https://{SERVER_NAME}/widget/trakt-widget.js"
+    assert_json_redirect(request(tls["port"], "/widget/trakt-widget.js"),
+                         f"https://{SERVER_NAME}/widget/trakt-widget.js")
+
+
+@pytest.mark.parametrize("path,method", [
+    ("/api/trakt/last", "TRACE"), ("//api/trakt/health", "TRACE"), ("/", "TRACE"), ("/", "POST"),
+    ("/widget/trakt-widget.js", "POST"),
+])
+def test_nginx_405_names_the_allowed_methods(plain, path, method):
+    r = request(plain, path, method=method)
+    assert_json_error(r, 405, "METHOD_NOT_ALLOWED")
+    assert r.headers.get_all("Allow") == ["GET, HEAD"]     # as the responder's own 405s say
 
 
 # --------------------------------------------------------------------------------------------
@@ -763,6 +797,11 @@ def test_service_contract():
     assert all(len(c) == 2 and not c[1].startswith("/") for c in creds), creds
     stop = unit_values(SERVICE, "TimeoutStopSec")
     assert len(stop) == 1 and 2 < int(stop[0].rstrip("s")) <= 30     # the app drains within 2 s
+    # READY=1/WATCHDOG=1 come from the app (test_lifecycle.py); the watchdog must outlast the app's
+    # 5 s heartbeat tolerance plus one ping interval (WatchdogSec/2).
+    assert unit_values(SERVICE, "Type") == ["notify"]
+    watchdog = unit_values(SERVICE, "WatchdogSec")
+    assert len(watchdog) == 1 and 10 < int(watchdog[0].rstrip("s")) <= 60
     assert unit_values(SOCKET_UNIT, "SocketGroup") == ["www-data"]
     assert unit_values(SOCKET_UNIT, "SocketMode") == ["0660"]
 

@@ -463,7 +463,9 @@ def test_health_is_never_cached(e2e: Callable[..., Stack]) -> None:
         assert body["cache"]["age_s"] is None, body   # nothing fetched yet
         assert r.cache_status == "", r.headers
         assert r.headers.get_all("Cache-Control") == ["no-store"]
-    # Both calls reached the responder.
+    # Both calls reached the responder. nginx writes its log line after the client has the response.
+    wait_until(lambda: len([line for line in stack.upstream_log() if line.uri == HEALTH]) >= 2, DEADLINE,
+               "both health requests in nginx's log")
     health_lines = [line for line in stack.upstream_log() if line.uri == HEALTH]
     assert len(health_lines) == 2 and all(line.reached_responder and line.upstream_status == "200"
                                           for line in health_lines), health_lines
@@ -472,3 +474,18 @@ def test_health_is_never_cached(e2e: Callable[..., Stack]) -> None:
     after = stack.request(HEALTH)
     assert after.status == 200 and after.json()["cache"]["age_s"] is not None, after.body
     assert after.cache_status == ""
+
+
+@pytest.mark.parametrize("variant", ["//api/trakt/last", "/api//trakt/last", "/api/trakt/./last"])
+def test_unnormalised_paths_behave_like_the_plain_path(variant: str, e2e: Callable[..., Stack]) -> None:
+    """nginx normalises the path for the location and the cache key; the responder gets the same
+    normalised path, so a doubled slash is the same resource, cached or not."""
+    stack = e2e()
+    health = stack.request(variant.replace("last", "health"))
+    assert health.status == 200 and health.json()["ok"] is True, (health.status, health.body)
+    first = stack.request(variant)
+    assert_last_ok(first)
+    assert first.cache_status == "MISS"
+    plain = stack.request(LAST)
+    assert plain.cache_status == "HIT" and plain.body == first.body
+    assert stack.request(variant).body == first.body

@@ -129,12 +129,15 @@ def build_report(bench: Rig, env: dict[str, str], meta: dict[str, Any]) -> tuple
         return f" (per run {min(pairs):.2f}–{max(pairs):.2f})" if len(pairs) > 1 else ""
 
     a_b, a_c, d_e = ratio("A50", "B50"), ratio("A50", "C50"), ratio("D50", "E50")
-    a_b1, a_ck = ratio("A1", "B1"), ratio("A50", "CK50")
+    a_b1, a_ck, ak_b = ratio("A1", "B1"), ratio("A50", "CK50"), ratio("AK50", "B50")
     if a_b is not None:
         goals.append(f"| A/B: responder vs the libfcgi floor (c=50) | ≥ {GOAL_A_OVER_B} | {a_b:.3f}{spread('A50', 'B50')} "
                      f"| {verdict(a_b >= GOAL_A_OVER_B)} |")
     if a_b1 is not None:
         goals.append(f"| A/B at c=1 (information) | — | {a_b1:.3f}{spread('A1', 'B1')} | — |")
+    if ak_b is not None:
+        goals.append(f"| A'/B: responder over kept-alive FastCGI connections vs the floor without (information) | — "
+                     f"| {ak_b:.3f}{spread('AK50', 'B50')} | — |")
     if a_c is not None:
         goals.append(f"| A/C: responder vs Node.js http (c=50) | ≥ {GOAL_A_OVER_C} | {a_c:.3f}{spread('A50', 'C50')} "
                      f"| {verdict(a_c >= GOAL_A_OVER_C)} |")
@@ -212,7 +215,10 @@ def render_markdown(bench: Rig, env: dict[str, str], meta: dict[str, Any], throu
   very same {r.get('body_bytes', '?')}-byte body (fetched once from the running responder and reused):
   - **A** nginx → trakt-widget, answered from the responder's in-memory cache; nginx's `fastcgi_cache` is off,
     so every request crosses FastCGI. The location is the shipped one minus its `fastcgi_cache*` lines.
-  - **B** nginx → `Tests/Bench/floor.c`: ~40 lines of C on libfcgi, {WORKERS} threads in `FCGX_Accept_r` like ours,
+  - **A'** the same over kept-alive FastCGI connections (upstream `keepalive` + `fastcgi_keep_conn on`, which the
+    responder's poll() dispatcher makes safe; docs/lifecycle.md). Information: the shipped config does not use it.
+  - **B** nginx → `Tests/Bench/floor.c`: ~40 lines of C on libfcgi, {WORKERS} threads each in `FCGX_Accept_r`
+    (ours: a poll() dispatcher hands accepted connections to {WORKERS} workers), one connection per request,
     writing the responder's captured response (same headers, same body). It is the floor of the FastCGI path:
     the responder cannot be cheaper than it, so **A/B** says how much of the FastCGI budget our code adds.
   - **C** nginx → Node.js `http` (`Tests/Bench/node_server.js`) with `proxy_pass`, the stack the original widget

@@ -74,14 +74,15 @@ class Rig:
         return proc
 
     def nginx(self, name: str, sock: str, locations_text: str | None = None,
-              web_root: Path | None = None, extra_http: str = "") -> BenchNginx:
+              web_root: Path | None = None, extra_http: str = "", keep_conn: bool = False) -> BenchNginx:
         prefix = self.work / name
         locations = None
         if locations_text is not None:
             prefix.mkdir(parents=True, exist_ok=True)
             locations = prefix / "bench-locations.conf"
             locations.write_text(locations_text)
-        server = BenchNginx(prefix, sock, locations=locations, web_root=web_root, extra_http=extra_http)
+        server = BenchNginx(prefix, sock, locations=locations, web_root=web_root, extra_http=extra_http,
+                            keep_conn=keep_conn)
         self.cleanups.append(server.stop)
         server.start()
         return server

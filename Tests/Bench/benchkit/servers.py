@@ -50,13 +50,16 @@ class BenchNginx(Nginx):
 
     - no rate limit (`harness.nginx.without_rate_limit`), so 20k req/s from one address are not throttled;
     - worker_connections 4096 (the harness's 256 is too few for the 500-request stampede);
+    - optionally kept-alive FastCGI connections (the harness's keep_conn: upstream keepalive and
+      `fastcgi_keep_conn on`) for A';
     - access_log off (identical for every configuration; disk logging is not what is measured);
     - optionally a bench locations file in place of the shipped one (A, B, C, E); D keeps the shipped one.
     """
 
     def __init__(self, prefix: Path, fcgi_sock: str, *, locations: Path | None = None,
-                 web_root: Path | None = None, extra_http: str = "") -> None:
-        kwargs: dict[str, Any] = {"extra_http": extra_http, "rate_limit": False}
+                 web_root: Path | None = None, extra_http: str = "", keep_conn: bool = False) -> None:
+        kwargs: dict[str, Any] = {"extra_http": extra_http, "rate_limit": False, "worker_connections": 4096,
+                                  "keep_conn": keep_conn}
         if web_root is not None:
             kwargs["web_root"] = web_root
         super().__init__(prefix, fcgi_sock, **kwargs)
@@ -65,7 +68,6 @@ class BenchNginx(Nginx):
     def write_config(self, port: int) -> None:
         super().write_config(port)
         conf = self.conf_path.read_text()
-        conf = _replace_once(conf, "worker_connections 256;", "worker_connections 4096;")
         conf = _replace_once(conf, "access_log logs/access.log;", "access_log off;")
         if self.locations is not None:
             conf = _replace_once(conf, f"include {SHIPPED_LOCATIONS};", f"include {self.locations};")

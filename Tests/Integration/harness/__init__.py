@@ -8,6 +8,8 @@ is a class that starts as a context manager in a temporary prefix, and the pytes
 from .fake import FakeError, FakeUpstream
 from .fastcgi import FcgiError, fcgi_concurrent, fcgi_request
 from .http import fresh_source, http_request, raw_http
+from .load import LoadLoops, burst
+from .notify import NotifySocket
 from .nginx import TEST_ORIGINS, UPSTREAM_LOG_HTTP, Nginx, NginxError, UpstreamLine
 from .poll import NotReady, wait_until
 from .postgres import PgDatabase, PgError, PgProxy, PgServer
@@ -23,5 +25,5 @@ __all__ = [
     "wait_until", "PgDatabase", "PgError", "PgProxy", "PgServer", "free_tcp_port", "proc_stats", "stop_process",
     "tcp_port_accepts", "TEST_CLIENT_ID", "TEST_CLIENT_SECRET", "TEST_TMDB_API_KEY", "TEST_USERNAME",
     "Responder", "ResponderError", "binary_path", "responder_env", "run_cli", "socket_activate_path",
-    "Headers", "Response", "Stack",
+    "Headers", "Response", "Stack", "LoadLoops", "burst", "NotifySocket",
 ]

@@ -80,8 +80,13 @@ def cgi_params(method: str, path: str, query: str, headers: Mapping[str, str], b
     return params
 
 
-def begin_record() -> bytes:
-    return record(BEGIN_REQUEST, struct.pack("!HB5x", RESPONDER, 0))
+FCGI_KEEP_CONN = 1
+
+
+def begin_record(keep_conn: bool = False) -> bytes:
+    """keep_conn sets FCGI_KEEP_CONN, as nginx's fastcgi_keep_conn and Apache's enablereuse do: the
+    app leaves the connection open for the client's next request."""
+    return record(BEGIN_REQUEST, struct.pack("!HB5x", RESPONDER, FCGI_KEEP_CONN if keep_conn else 0))
 
 
 def params_records(params: Mapping[str, str]) -> bytes:
@@ -93,7 +98,8 @@ def params_records(params: Mapping[str, str]) -> bytes:
 
 
 def request_bytes(method: str = "GET", path: str = "/api/trakt/last", headers: Mapping[str, str] | None = None,
-                  body: bytes = b"", params: Mapping[str, str | None] | None = None, query: str = "") -> bytes:
+                  body: bytes = b"", params: Mapping[str, str | None] | None = None, query: str = "",
+                  keep_conn: bool = False) -> bytes:
     """A complete request as nginx would send it. `params` adds or overrides raw parameters; a None
     value removes one (e.g. to send a request without REQUEST_METHOD)."""
     env = cgi_params(method, path, query, headers or {}, body)
@@ -103,7 +109,7 @@ def request_bytes(method: str = "GET", path: str = "/api/trakt/last", headers: M
         else:
             env[name] = value
     stdin = record(STDIN, body) if body else b""
-    return begin_record() + params_records(env) + stdin + record(STDIN)
+    return begin_record(keep_conn) + params_records(env) + stdin + record(STDIN)
 
 
 # --- decoding --------------------------------------------------------------------------------------
@@ -150,6 +156,13 @@ def read_records(sock: socket.socket) -> tuple[bytes, bytes]:
         if not chunk:
             raise FcgiError(f"connection closed before FCGI_END_REQUEST (got {len(streams[STDOUT])} stdout bytes)")
         buffer += chunk
+
+
+def read_response(sock: socket.socket) -> Response:
+    """The next response on an open connection (one sent with `request_bytes`), parsed."""
+    stdout, stderr = read_records(sock)
+    status, headers, body = parse_cgi_output(stdout)
+    return Response(status, headers, body, stderr.decode("utf-8", "replace"), "via a kept fastcgi connection")
 
 
 def raw_stdout(sock: socket.socket) -> bytes:

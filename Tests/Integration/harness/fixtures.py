@@ -139,9 +139,10 @@ def nginx(tmp_path: Path) -> Iterator[Callable[..., Nginx]]:
     started: list[Nginx] = []
 
     def start_nginx(sock: str, origins: tuple[str, ...] = TEST_ORIGINS, extra_http: str = "",
-                    extra_server: str = "") -> Nginx:
+                    extra_server: str = "", **options: Any) -> Nginx:
+        """`options`: Nginx's rate_limit, keep_conn and worker_connections."""
         prefix = tmp_path / f"nginx{len(started)}"
-        server = Nginx(prefix, sock, origins=origins, extra_http=extra_http, extra_server=extra_server)
+        server = Nginx(prefix, sock, origins=origins, extra_http=extra_http, extra_server=extra_server, **options)
         started.append(server)
         try:
             return server.start()

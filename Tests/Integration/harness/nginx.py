@@ -64,6 +64,16 @@ def without_rate_limit(http_conf: str) -> str:
     return text
 
 
+def with_keep_conn(http_conf: str) -> str:
+    """The http file with kept-alive FastCGI connections: an upstream keepalive pool and
+    `fastcgi_keep_conn on` (http level, so every location inherits it)."""
+    text, hits = re.subn(r"(?m)^(upstream trakt_widget_fcgi \{)", r"\1\n    keepalive 32;", http_conf)
+    if hits != 1:
+        raise NginxError("nginx/trakt-widget-http.conf changed shape: expected one "
+                         "`upstream trakt_widget_fcgi {`; update with_keep_conn()")
+    return text + "\nfastcgi_keep_conn on;\n"
+
+
 def launch(prefix: Path, render: Callable[[list[int]], Path], ports: int | list[int] = 1, timeout: float = 10.0,
            attempts: int = 3) -> tuple[subprocess.Popen[bytes], list[int]]:
     """Runs `nginx -p PREFIX -c render(ports)` in the foreground until it accepts on every port.
@@ -102,11 +112,15 @@ def launch(prefix: Path, render: Callable[[list[int]], Path], ports: int | list[
 class Nginx:
     def __init__(self, prefix: Path, fcgi_sock: str, *, origins: tuple[str, ...] = TEST_ORIGINS,
                  web_root: Path = WEB_ROOT, extra_http: str = "", extra_server: str = "",
-                 rate_limit: bool = True) -> None:
+                 rate_limit: bool = True, keep_conn: bool = False, worker_connections: int = 256) -> None:
         """`rate_limit=False` is for load generators (bench, soak) whose connections all come from one
-        address; every other test keeps the shipped limit."""
+        address; every other test keeps the shipped limit. `keep_conn=True` adds upstream keepalive and
+        `fastcgi_keep_conn on`, which the shipped config leaves out. `worker_connections` counts client
+        and upstream connections together."""
         self.prefix = prefix
         self.rate_limit = rate_limit
+        self.keep_conn = keep_conn
+        self.worker_connections = worker_connections
         self.fcgi_sock = fcgi_sock
         self.origins = origins
         self.web_root = web_root
@@ -140,6 +154,8 @@ class Nginx:
         http_conf = adapt_http_conf(SHIPPED_HTTP.read_text(), self.cache_dir, self.fcgi_sock, origins_file)
         if not self.rate_limit:
             http_conf = without_rate_limit(http_conf)
+        if self.keep_conn:
+            http_conf = with_keep_conn(http_conf)
         (conf_dir / "trakt-widget-http.test.conf").write_text(http_conf)
 
         temp_paths = "\n".join(f"    {d}_temp_path tmp/{d};" for d in ("fastcgi", "proxy", "uwsgi", "scgi"))
@@ -147,11 +163,12 @@ class Nginx:
         user = "user root root;\n" if os.geteuid() == 0 else ""
         self.conf_path.write_text(f"""\
 {user}worker_processes 1;
+worker_rlimit_nofile {2 * self.worker_connections + 64};
 daemon off;
 master_process on;
 pid logs/nginx.pid;
 error_log logs/error.log info;
-events {{ worker_connections 256; }}
+events {{ worker_connections {self.worker_connections}; }}
 http {{
     include {SYSTEM_CONF_DIR / "mime.types"};
     default_type application/octet-stream;

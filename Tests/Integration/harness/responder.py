@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
+import signal
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Mapping
@@ -27,7 +30,8 @@ TEST_USERNAME = "test-user"
 # Environment variables the responder reads; none leak in from the developer's shell.
 _PASSTHROUGH = ("PATH", "LD_LIBRARY_PATH", "LLVM_PROFILE_FILE")
 
-VIAS = ("spawn-fcgi", "listen", "socket-activate", "stdin")
+VIAS = ("spawn-fcgi", "listen", "socket-activate", "stdin", "held-socket")
+SOCKET_HOLDER = Path(__file__).with_name("socket_holder.py")
 
 
 class ResponderError(RuntimeError):
@@ -90,6 +94,9 @@ class Responder:
       LISTEN_PID=<pid> and the listener on fd 3. stdin is /dev/null, so fd 3 is the only way in.
     - "stdin": a listening unix socket created here becomes the binary's fd 0, as with spawn-fcgi or
       systemd's StandardInput=socket, but with no spawn-fcgi in between.
+    - "held-socket": like "socket-activate", but the activator execs socket_holder.py, which keeps the
+      socket across `restart()`s of the responder as PID 1 keeps a socket unit's; `pid` is the
+      holder's, `responder_pid()` the current responder's, `exits()` every responder's exit code.
 
     Readiness: "spawn-fcgi" and "listen" wait until the app answers a FastCGI management record; the
     other two only until the socket listens (socket activation starts the app on the first request).
@@ -113,6 +120,7 @@ class Responder:
         self.sock = sock or str(self._sock_dir / "fcgi.sock")
         self._proc: subprocess.Popen[bytes] | None = None
         self.killed = False
+        self.pidfile = workdir / "responder.pid"
 
     def argv(self) -> list[str]:
         serve = [str(self.binary), "serve", "--workers", str(self.workers), *self.args]
@@ -127,6 +135,8 @@ class Responder:
             raise ResponderError("systemd-socket-activate not found (apt-get install systemd)")
         # The activator passes on only TERM, PATH, USER and HOME by itself; -E NAME copies the rest.
         setenv = [arg for name in sorted(self.env) for arg in ("-E", name)]
+        if self.via == "held-socket":
+            return [activate, "-l", self.sock, *setenv, sys.executable, str(SOCKET_HOLDER), str(self.pidfile), *serve]
         return [activate, "-l", self.sock, *setenv, *serve]
 
     def start(self, timeout: float = 15.0) -> "Responder":
@@ -148,7 +158,7 @@ class Responder:
             else:
                 self._proc = subprocess.Popen(self.argv(), env=self.env, cwd=self.workdir,
                                               stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-        lazy = self.via in ("socket-activate", "stdin")
+        lazy = self.via in ("socket-activate", "stdin", "held-socket")
 
         def ready() -> bool:
             if self._proc.poll() is not None:
@@ -157,6 +167,24 @@ class Responder:
 
         wait_until(ready, timeout, f"responder socket {self.sock}")
         return self
+
+    def responder_pid(self) -> int | None:
+        """held-socket: the pid of the responder serving now (None before the first request)."""
+        try:
+            return int(self.pidfile.read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def restart(self, timeout: float = 15.0) -> None:
+        """held-socket: SIGTERM to the responder, then a new one on the same socket, as
+        `systemctl restart` does; returns once the new one runs."""
+        old = self.responder_pid()
+        self.signal(signal.SIGHUP)
+        wait_until(lambda: self.responder_pid() not in (None, old), timeout, "the restarted responder")
+
+    def exits(self) -> list[int]:
+        """held-socket: the exit code of every responder that has stopped, in order."""
+        return [int(code) for code in re.findall(r"^exit \d+ (-?\d+)$", self.log_text(), re.M)]
 
     def __enter__(self) -> "Responder":
         return self.start()

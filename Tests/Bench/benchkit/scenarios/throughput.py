@@ -68,6 +68,7 @@ def run(rig: Rig) -> None:
     wait_until(lambda: tcp_port_accepts("127.0.0.1", node_port), 10, "node")
 
     nginx_a = rig.nginx("nginx-a", responder.sock, locations_variant("fastcgi"))
+    nginx_ak = rig.nginx("nginx-ak", responder.sock, locations_variant("fastcgi"), keep_conn=True)
     nginx_b = rig.nginx("nginx-b", floor.sock, locations_variant("fastcgi"))
     nginx_c = rig.nginx("nginx-c", responder.sock, locations_variant("proxy", node_port))
     nginx_ck = rig.nginx("nginx-ck", responder.sock, locations_variant("proxy-keepalive", node_port),
@@ -76,7 +77,7 @@ def run(rig: Rig) -> None:
     nginx_e = rig.nginx("nginx-e", responder.sock, locations_variant("static"), web_root=static_root)
 
     # Same bytes everywhere; D must be a cache HIT.
-    for name, server in (("A", nginx_a), ("B", nginx_b), ("C", nginx_c), ("C'", nginx_ck), ("D", nginx_d),
+    for name, server in (("A", nginx_a), ("A'", nginx_ak), ("B", nginx_b), ("C", nginx_c), ("C'", nginx_ck), ("D", nginx_d),
                          ("E", nginx_e)):
         for _ in range(20):
             reply = http_request(server.base_url + PATH_LAST)
@@ -93,6 +94,8 @@ def run(rig: Rig) -> None:
     targets = [
         Target("A50", "A  nginx → trakt-widget (no nginx cache)", nginx_a.base_url + PATH_LAST, 50, pid_of(responder), nginx_a),
         Target("A1", "A  nginx → trakt-widget (no nginx cache)", nginx_a.base_url + PATH_LAST, 1, pid_of(responder), nginx_a),
+        Target("AK50", "A' nginx → trakt-widget, kept-alive FastCGI connections (info)", nginx_ak.base_url + PATH_LAST,
+               50, pid_of(responder), nginx_ak),
         Target("B50", "B  nginx → floor.c libfcgi (same bytes)", nginx_b.base_url + PATH_LAST, 50, pid_of(floor), nginx_b),
         Target("B1", "B  nginx → floor.c libfcgi (same bytes)", nginx_b.base_url + PATH_LAST, 1, pid_of(floor), nginx_b),
         Target("C50", "C  nginx → Node.js http (proxy_pass)", nginx_c.base_url + PATH_LAST, 50, lambda: node.pid, nginx_c),
