@@ -21,7 +21,7 @@ DEB         = .build/trakt-widget_$(VERSION)_$(shell dpkg --print-architecture).
 REQUIRE     = .ci/require-packages
 
 .PHONY: help build release test test-packages unit integration run install uninstall clean deps bench soak fuzz \
-        deb fresh-check systemd-check
+        deb fresh-check systemd-check docs
 
 help:
 	@echo "make build      debug build"
@@ -38,6 +38,7 @@ help:
 	@echo "make bench      release-build benchmarks (~5 min, needs 2 CPUs, wrk, node); writes BENCHMARKS.md"
 	@echo "make soak       5-minute fault soak through nginx (SOAK_SECONDS=60 for a short run; needs wrk)"
 	@echo "make fuzz       libFuzzer on the JSON decoders and the router, FUZZ_SECONDS (60) each"
+	@echo "make docs       rewrite docs/cli.md from the binary's --help (make test fails when it is stale)"
 
 build:
 	@$(REQUIRE) .ci/build-packages.txt
@@ -117,6 +118,9 @@ systemd-check: deb
 fresh-check:
 	@$(REQUIRE) .ci/systemd-check-packages.txt
 	Tests/Debian/fresh_check.sh
+
+docs: build
+	$(PYTHON) docs/cli_reference.py $(DEBUG_BIN)
 
 clean:
 	rm -rf .build var Tests/Integration/artifacts

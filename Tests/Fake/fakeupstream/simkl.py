@@ -1,7 +1,7 @@
 """Simkl (api.simkl.com): PIN authorization, /sync/activities and /sync/all-items.
 
-Behaviour follows /work/shared/reference/providers.md section 1: every request carries client_id,
-app-name and app-version in the query and a User-Agent; /sync/* wants a Bearer token that never
+Behaviour follows Simkl's API reference (https://api.simkl.org/api-reference/pin and its sync pages):
+every request carries client_id, app-name and app-version in the query and a User-Agent; /sync/* wants a Bearer token that never
 expires (401 once revoked); PIN polling answers 200 whatever the state, and a code that is gone
 falls through to "here is a new code". A client that reads /sync/all-items again without asking
 /sync/activities in between is suspended, as Simkl threatens.
