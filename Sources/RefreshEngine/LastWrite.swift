@@ -42,23 +42,21 @@ public final class LastWrite: Sendable {
     }
 
     /// Waits for the write until the deadline and logs whether the pair landed or is lost with this
-    /// restart. True when nothing is left unpersisted.
-    @discardableResult
-    public func finish() -> Bool {
-        guard let generation else { return true }
+    /// restart.
+    public func finish() {
+        guard let generation else { return }
         var finished = false
         if let done {
             finished = Readiness.wait([done.descriptor], timeout: max(0, deadline - Syscalls.monotonicNow()))[0]
         }
         if persisted() {
             log.info("stop: the last write of the rotated token (generation \(generation)) landed in \(location); the restart keeps it")
-            return true
+            return
         }
         if finished {
             log.error("stop: the last write of the rotated token (generation \(generation)) failed too: the pair is lost with this restart; run `trakt-widget auth` afterwards")
         } else {
             log.error("stop: the last write of the rotated token (generation \(generation)) did not finish within \(Self.bound) s: the pair is lost with this restart unless that write still lands; if the next start meets invalid_grant, run `trakt-widget auth`")
         }
-        return false
     }
 }
