@@ -15,6 +15,7 @@ let package = Package(
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // glibc's GNU extensions (thread names, accept4, pipe2), which the Glibc module does not export.
         .systemLibrary(name: "CLinux"),
@@ -40,14 +41,39 @@ let package = Package(
         .target(name: "PostgresStore", dependencies: ["TraktWidgetCore", "TokenStorage", "CLibPQ", "SystemCalls", "Threads", "Logging"]),
         .target(
             name: "RefreshEngine",
-            dependencies: ["TraktWidgetCore", "TokenStorage", "CurlClient", "UpstreamClients", "SystemCalls", "Threads", "Logging"]
+            dependencies: [
+                "TraktWidgetCore", "TokenStorage", "CurlClient", "UpstreamClients", "PosterLookup", "SystemCalls", "Threads",
+                "Logging",
+            ]
+        ),
+
+        // The providers behind `WatchProvider`, one target each, sharing the TMDB poster lookup.
+        .target(name: "PosterLookup", dependencies: ["TraktWidgetCore", "CurlClient", "UpstreamClients", "SystemCalls", "Logging"]),
+        .target(
+            name: "TraktProvider",
+            dependencies: ["TraktWidgetCore", "CurlClient", "UpstreamClients", "RefreshEngine", "PosterLookup", "Logging"]
+        ),
+        .target(
+            name: "SimklProvider",
+            dependencies: [
+                "TraktWidgetCore", "CurlClient", "UpstreamClients", "TokenStorage", "RefreshEngine", "PosterLookup",
+                "SystemCalls", "Logging",
+            ]
+        ),
+        // libxml2's streaming reader, the Letterboxd RSS feed read with it, and the provider.
+        .target(name: "XMLReading", dependencies: ["CLibXML2"]),
+        .target(name: "LetterboxdFeed", dependencies: ["TraktWidgetCore", "XMLReading"]),
+        .target(
+            name: "LetterboxdProvider",
+            dependencies: ["TraktWidgetCore", "CurlClient", "UpstreamClients", "PosterLookup", "LetterboxdFeed"]
         ),
         // The composition root: configuration, and the wiring of the pieces above into one runtime.
         .target(
             name: "Composition",
             dependencies: [
                 "TraktWidgetCore", "SystemCalls", "Logging", "CurlClient", "UpstreamClients", "TokenStorage",
-                "FileStore", "PostgresStore", "RefreshEngine",
+                "FileStore", "PostgresStore", "RefreshEngine", "PosterLookup", "TraktProvider", "SimklProvider",
+                "LetterboxdProvider",
             ]
         ),
 
@@ -56,6 +82,7 @@ let package = Package(
             dependencies: [
                 "Composition", "TraktWidgetCore", "SystemCalls", "Threads", "Logging", "FastCGITransport", "CurlClient",
                 "UpstreamClients", "TokenStorage", "RefreshEngine", "ServiceManager",
+                "SimklProvider",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -78,9 +105,13 @@ let package = Package(
             name: "RefreshEngineTests",
             dependencies: [
                 "RefreshEngine", "TokenStorage", "FileStore", "CurlClient", "UpstreamClients", "SystemCalls",
-                "TraktWidgetCore", "TestSupport",
+                "TraktWidgetCore", "TestSupport", "PosterLookup", "TraktProvider", "SimklProvider",
             ]
         ),
-        .testTarget(name: "CompositionTests", dependencies: ["Composition", "CurlClient", "TraktWidgetCore", "TestSupport"]),
+        .testTarget(name: "LetterboxdFeedTests", dependencies: ["LetterboxdFeed", "XMLReading", "TraktWidgetCore"]),
+        .testTarget(
+            name: "CompositionTests",
+            dependencies: ["Composition", "CurlClient", "TraktWidgetCore", "TestSupport", "SimklProvider", "LetterboxdProvider"]
+        ),
     ]
 )

@@ -1,4 +1,5 @@
-// <trakt-last-watched src="/api/trakt/last" refresh="300">: "the last thing I watched" on Trakt.
+// <trakt-last-watched src="/api/watch/last" refresh="300">: "the last thing I watched" on Trakt, Simkl
+// or Letterboxd (`/api/trakt/last` works too on a Trakt deployment).
 // Dependency-free custom element; attributes and theming in web/README.md. Every piece of API data
 // reaches the DOM as a Text node or an attribute value, never as markup: titles can contain anything.
 
@@ -70,6 +71,14 @@ export const ago = (date, now = Date.now()) => {
   return 'just now'; // also covers a slightly fast server clock
 };
 
+// A bare date (Letterboxd logs days, not times) must not become a precise-sounding "3 hours ago".
+const DAY_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const dayFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+export const watchedText = (raw, when, now = Date.now()) =>
+  DAY_ONLY.test(raw) ? `watched on ${dayFormat.format(when)}` : `watched ${ago(when, now)}`;
+
+const PROVIDERS = { trakt: 'Trakt', simkl: 'Simkl', letterboxd: 'Letterboxd' };
+
 const kicker = () => h('span', { class: 'kicker', id: 'k' }, 'Last watched');
 
 // The poster box always paints the placeholder; the <img> sits on top, invisible until it has really
@@ -94,29 +103,37 @@ const skeleton = () =>
   h('div', { class: 'card skel', part: 'card', 'aria-busy': 'true' }, poster(),
     h('div', { class: 'body' }, h('i'), h('i'), h('i'), h('span', { class: 'sr' }, 'Loading…')));
 
-const card = (d) => {
+const card = (d, provider) => {
   const ep = d.type === 'episode';
-  const label = ep && d.season != null && d.episode != null ? `S${d.season} E${d.episode}` : null;
+  // Anime with absolute numbering has an episode but no season (Simkl's "E148").
+  const label = ep && d.episode != null ? (d.season != null ? `S${d.season} E${d.episode}` : `E${d.episode}`) : null;
   const heading = String((ep && d.show_title) || d.title || 'Untitled');
   // The backend names untitled episodes "Show S2E7"; that would only repeat the heading and the label.
   // The API's stand-in for an untitled episode ("Show S2E7", "?" for a missing number) repeats the label.
-  const sub = ep && d.title && d.title !== `${d.show_title} S${d.season ?? "?"}E${d.episode ?? "?"}` ? String(d.title) : null;
-  const when = new Date(d.watched_at);
+  const standIns = [`${d.show_title} S${d.season ?? "?"}E${d.episode ?? "?"}`, `${d.show_title} E${d.episode}`];
+  const sub = ep && d.title && !standIns.includes(d.title) ? String(d.title) : null;
+  const raw = String(d.watched_at ?? '');
+  const dayOnly = DAY_ONLY.test(raw);
+  const when = new Date(raw);
   const time = isNaN(when) ? null : h('time', {
-    datetime: when.toISOString(),
-    title: when.toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'short' }),
-  }, `watched ${ago(when)}`);
-  const url = safeUrl(d.trakt_url);
+    datetime: dayOnly ? raw : when.toISOString(),
+    title: dayOnly ? when.toLocaleDateString(undefined, { dateStyle: 'full', timeZone: 'UTC' })
+      : when.toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'short' }),
+  }, watchedText(raw, when));
+  const url = safeUrl(d.url ?? d.trakt_url);
+  const site = PROVIDERS[provider] ?? (d.trakt_url ? 'Trakt' : null);
   return h(url ? 'a' : 'div', {
     class: 'card', part: 'card', href: url,
-    // Name the link by what was watched; year and time follow as its description.
-    'aria-labelledby': url && (ep ? 'k t s' : 'k t'), 'aria-describedby': url && 'm',
+    // Name the link by what was watched and where it opens; year and time follow as its description.
+    'aria-labelledby': url && [ep ? 'k t s' : 'k t', site && 'p'].filter(Boolean).join(' '),
+    'aria-describedby': url && 'm',
   },
   poster(safeUrl(d.poster_url), heading),
   h('div', { class: 'body' }, kicker(),
     h('strong', { class: 'title', part: 'title', id: 't', title: heading }, heading), // tooltip: may be clamped
     ep && h('span', { class: 'sub', id: 's' }, label && h('span', { class: 'ep' }, label), sub && h('span', {}, sub)),
-    h('span', { class: 'meta', id: 'm' }, d.year ? String(d.year) : null, d.year && time ? ' · ' : null, time)));
+    h('span', { class: 'meta', id: 'm' }, d.year ? String(d.year) : null, d.year && time ? ' · ' : null, time),
+    url && site && h('span', { class: 'sr', id: 'p' }, `on ${site}`)));
 };
 
 export class TraktLastWatched extends HTMLElement {
@@ -176,7 +193,7 @@ export class TraktLastWatched extends HTMLElement {
       const res = await fetch(src, { signal: ctrl.signal, headers: { Accept: 'application/json' } });
       const body = await res.json();
       if (!res.ok || !body?.ok) throw Error(body?.code || res.status);
-      this.#render(body.data ?? null); // "stale": true is still worth showing as is
+      this.#render(body.data ?? null, body.provider); // "stale": true is still worth showing as is
     } catch {
       if (ctrl.signal.aborted) return;
       // A failed refresh keeps the card already on screen; only nothing-shown-yet turns into the message.
@@ -187,16 +204,16 @@ export class TraktLastWatched extends HTMLElement {
     this.#schedule();
   }
 
-  #render(data) {
-    const key = JSON.stringify(data);
+  #render(data, provider) {
+    const key = JSON.stringify([data, provider]);
     // Same answer: only age the relative time, so the poster does not flash on every poll.
     if (key === this.#key) {
       const time = this.#root.querySelector('time');
-      if (time) time.textContent = `watched ${ago(new Date(time.dateTime))}`;
+      if (time) time.textContent = watchedText(time.dateTime, new Date(time.dateTime));
       return;
     }
     this.#key = key;
-    this.#view.replaceChildren(data ? card(data) : message('Nothing watched yet', 'Check back soon'));
+    this.#view.replaceChildren(data ? card(data, provider) : message('Nothing watched yet', 'Check back soon'));
   }
 }
 

@@ -6,6 +6,7 @@ public enum EnvironmentSource {
     /// The settings that may come from credential files: the secrets.
     public static let credentialNames = [
         "TRAKT_CLIENT_SECRET", "TRAKT_REFRESH_TOKEN", "TRAKT_ACCESS_TOKEN", "TMDB_API_KEY", "TMDB_READ_TOKEN", "DATABASE_URL",
+        "SIMKL_ACCESS_TOKEN",
     ]
 
     public static func load(

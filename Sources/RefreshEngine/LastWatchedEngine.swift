@@ -1,11 +1,13 @@
 import Logging
+import PosterLookup
 import SystemCalls
 import Threads
 import TokenStorage
 import TraktWidgetCore
 
-/// The in-process cache in front of Trakt: answers from memory, refreshes in the background one fetch
-/// at a time, and backs off when upstream fails. Requests never call upstream themselves.
+/// The in-process cache in front of the provider: answers from memory, refreshes in the background one
+/// fetch at a time, and backs off when upstream fails. Requests never call upstream themselves. It knows
+/// the provider only through `WatchProvider`.
 ///
 /// Every decision is `RefreshScheduler`'s; this class feeds it events and carries out its actions:
 /// waking threads, fetching, writing the result to the store.
@@ -16,24 +18,27 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     /// What the refresh thread is doing, for the watchdog; guarded by `lock` too.
     private var refreshActivity = RefreshActivity.stopped
 
-    private let fetcher: LastWatchedFetcher
+    private let provider: any WatchProvider
+    /// Retries a poster TMDB failed to give while the provider reports no change.
+    private let posters: PosterResolver?
     private let store: any TokenStore
-    private let tokens: TokenManager?
+    private let auth: AuthStatus
     private let clock: WallClock
     /// The longest a cold request waits for the first fetch before it is told to come back later.
     private let coldWait: Double
     private let log = Logger.shared
 
     public init(
-        policy: CachePolicy, fetcher: LastWatchedFetcher, store: any TokenStore, tokens: TokenManager?,
-        clock: WallClock, coldWait: Double
+        policy: CachePolicy, provider: any WatchProvider, posters: PosterResolver?, store: any TokenStore,
+        auth: AuthStatus, clock: WallClock, coldWait: Double
     ) {
-        self.fetcher = fetcher
+        self.provider = provider
+        self.posters = posters
         self.store = store
-        self.tokens = tokens
+        self.auth = auth
         self.clock = clock
         self.coldWait = coldWait
-        scheduler = RefreshScheduler(policy: policy, restored: Self.restore(from: store))
+        scheduler = RefreshScheduler(policy: policy, restored: Self.restore(from: store, provider: provider.kind))
     }
 
     /// The idle refresh thread beats this often (seconds), so the watchdog can tell waiting from wedged.
@@ -95,7 +100,9 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
             case .answer(let result, let maxAge)?:
                 return .result(result, maxAge: maxAge)
             case .answerUnavailable(let retryAfter, let reauthRequired)?:
-                return .failure(reauthRequired ? .reauthRequired(retryAfter: retryAfter) : .upstreamUnavailable(retryAfter: retryAfter))
+                return .failure(reauthRequired
+                    ? .reauthRequired(retryAfter: retryAfter, provider: provider.kind)
+                    : .upstreamUnavailable(retryAfter: retryAfter, provider: provider.kind))
             default:
                 preconditionFailure("the scheduler answers every request: \(actions)")
             }
@@ -104,16 +111,17 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
 
     public func health() -> HealthReport {
         let storeReachable = store.isReachable
-        let tokenPhase = tokens?.phase ?? .notUsed
-        let pair = tokens?.pair
-        let persisted = tokens?.persisted ?? true
+        let tokenPhase = auth.phase()
+        let pair = auth.pair()
+        let persisted = auth.persisted()
         return lock.withLock {
             let now = clock.now()
             let cached = scheduler.cached
             let canServe = cached != nil || (!scheduler.backoff.isFailing && tokenPhase != .reauthRequired && tokenPhase != .missing)
             return HealthReport(
                 canServe: canServe,
-                mode: tokens == nil ? .public : .oauth,
+                provider: provider.kind,
+                mode: auth.mode,
                 tokenState: tokenPhase.rawValue,
                 tokenExpiresAt: pair?.expiresAt,
                 tokenRotatedAt: pair?.rotatedAt,
@@ -124,7 +132,8 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
                 lastSuccessAt: scheduler.lastSuccessAt,
                 lastErrorCode: scheduler.lastUpstreamError?.code,
                 storeLastErrorCode: scheduler.lastStoreError?.code,
-                tokenPersisted: persisted
+                tokenPersisted: persisted,
+                lastWatched: cached?.item.flatMap { WatchedAtLabel.describe($0, now: now) }
             )
         }
     }
@@ -134,7 +143,7 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     /// Refreshes on the calling thread when the cache is missing or expired and no backoff forbids it
     /// (CGI, one request per process). `force` ignores freshness and backoff (`trakt-widget last`).
     @discardableResult
-    public func refreshInline(force: Bool = false) -> RefreshFailure? {
+    public func refreshInline(force: Bool = false) -> ProviderFailure? {
         let actions: [RefreshAction] = lock.withLock {
             scheduler.inlineRefreshDue(now: clock.now(), force: force) ? scheduler.begin() : []
         }
@@ -165,10 +174,15 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     }
 
     @discardableResult
-    private func refresh(from previous: CachedResult?) -> RefreshFailure? {
-        let outcome = fetcher.fetch(previous: previous)
+    private func refresh(from previous: CachedResult?) -> ProviderFailure? {
+        let outcome = fetch(from: previous)
         let now = clock.now()
-        let actions = lock.withLock { signal(scheduler.land(outcome.landing, now: now)) }
+        let landing: RefreshLanding = switch outcome {
+        case .success(let (result, nil)): .success(result)
+        case .success(let (result, incomplete?)): .partial(result, incomplete.refreshError(for: provider.kind))
+        case .failure(let failure): .failure(failure.refreshError(for: provider.kind))
+        }
+        let actions = lock.withLock { signal(scheduler.land(landing, now: now)) }
         for action in actions {
             switch action {
             case .backOff(let until, let failure):
@@ -180,6 +194,50 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
             }
         }
         return outcome.failure
+    }
+
+    /// One refresh through the provider: the cheap change check, then a fetch only when it says so.
+    /// The result, and what part of the fetch failed when it is incomplete.
+    private func fetch(from previous: CachedResult?) -> Result<(CachedResult, ProviderFailure?), ProviderFailure> {
+        let checked: ChangeMark?
+        switch provider.changeCheck(since: previous?.mark) {
+        case .failure(let failure): return .failure(failure)
+        case .success(.unchanged) where previous != nil: return .success((retryingPoster(previous!), nil))
+        case .success(.unchanged): checked = nil
+        case .success(.changed(let mark)): checked = mark
+        }
+        let context = FetchContext(held: previous?.snapshot, heldMark: previous?.mark, checked: checked)
+        switch provider.fetch(context) {
+        case .failure(let failure):
+            return .failure(failure)
+        case .success(.notModified(let mark)):
+            guard let previous else { return .failure(.malformed) }
+            return .success((retryingPoster(previous.reverified(at: clock.now(), mark: mark)), nil))
+        case .success(.updated(let snapshot, let mark, let retry, let incomplete)):
+            let now = clock.now()
+            // Same content: keep `cached_at`, so the body and its ETag stay stable across refreshes.
+            let fetchedAt = previous.flatMap { $0.snapshot == snapshot ? $0.fetchedAt : nil } ?? now
+            let result = CachedResult(
+                provider: provider.kind, snapshot: snapshot, fetchedAt: fetchedAt, verifiedAt: now,
+                posterRetry: retry, mark: mark
+            )
+            return .success((result, incomplete))
+        }
+    }
+
+    /// Upstream confirmed nothing changed. Only a poster TMDB failed to give last time is asked again.
+    private func retryingPoster(_ previous: CachedResult) -> CachedResult {
+        let now = clock.now()
+        guard let reference = previous.posterRetry, let posters, var last = previous.item,
+              case .some(let url) = posters.retry(reference)
+        else { return previous.reverified(at: now, mark: previous.mark) }
+        if let url { last.posterURL = url }
+        var snapshot = previous.snapshot
+        snapshot.recent[0] = last
+        return CachedResult(
+            provider: provider.kind, snapshot: snapshot, fetchedAt: now, verifiedAt: now, posterRetry: nil,
+            mark: previous.mark
+        )
     }
 
     private func persist(_ result: PersistedResult) {
@@ -206,9 +264,10 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
         }
     }
 
-    private static func restore(from store: any TokenStore) -> (result: CachedResult, backoff: RefreshBackoff)? {
+    private static func restore(from store: any TokenStore, provider: ProviderKind) -> (result: CachedResult, backoff: RefreshBackoff)? {
         do {
-            guard let persisted = try store.loadLastResult() else { return nil }
+            // A result another provider fetched is not this deployment's answer.
+            guard let persisted = try store.loadLastResult(), persisted.provider == provider else { return nil }
             return (persisted.cachedResult, persisted.backoff)
         } catch {
             Logger.shared.warning("ignoring the persisted last result: \(error)")

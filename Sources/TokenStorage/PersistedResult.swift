@@ -3,32 +3,30 @@ import TraktWidgetCore
 /// The last good result, as stored, so a restart during an outage still serves it, and the backoff,
 /// so CGI invocations (one process per request) share it.
 public struct PersistedResult: Equatable, Sendable, Codable {
-    public var item: WatchedItem?
+    public var provider: ProviderKind
+    public var snapshot: WatchSnapshot
     public var fetchedAt: Double
     public var verifiedAt: Double
     public var stale: Bool
-    public var poster: PosterReference?
-    public var posterResolved: Bool
-    public var activities: TraktLastActivities?
-    public var sides: HistorySides?
+    public var posterRetry: PosterReference?
+    public var mark: ChangeMark?
     public var backoff: RefreshBackoff
 
     public init(_ result: CachedResult, backoff: RefreshBackoff) {
-        item = result.item
+        provider = result.provider
+        snapshot = result.snapshot
         fetchedAt = result.fetchedAt
         verifiedAt = result.verifiedAt
         stale = result.stale
-        poster = result.poster
-        posterResolved = result.posterResolved
-        activities = result.activities
-        sides = result.sides
+        posterRetry = result.posterRetry
+        mark = result.mark
         self.backoff = backoff
     }
 
     public var cachedResult: CachedResult {
         CachedResult(
-            item: item, fetchedAt: fetchedAt, verifiedAt: verifiedAt, stale: stale, poster: poster,
-            posterResolved: posterResolved, activities: activities, sides: sides
+            provider: provider, snapshot: snapshot, fetchedAt: fetchedAt, verifiedAt: verifiedAt, stale: stale,
+            posterRetry: posterRetry, mark: mark
         )
     }
 }

@@ -1,7 +1,7 @@
 /// RFC 3986 percent-encoding of everything but the unreserved characters, for a value placed in a URL
 /// path segment or query: a configured username or key is escaped, never trusted into the URL.
-enum PercentEncoding {
-    static func encode(_ text: String) -> String {
+public enum PercentEncoding {
+    public static func encode(_ text: String) -> String {
         var result = ""
         for byte in text.utf8 {
             switch byte {

@@ -3,6 +3,7 @@ import TraktWidgetCore
 import Composition
 import CurlClient
 import Logging
+import SimklProvider
 import SystemCalls
 import TokenStorage
 import UpstreamClients
@@ -10,15 +11,20 @@ import UpstreamClients
 struct AuthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "auth",
-        abstract: "Authorize this server with Trakt and store the token pair.",
+        abstract: "Authorize this server with Trakt (or Simkl) and store the token.",
         discussion: """
             The default is Trakt's device flow, made for a server without a browser: it prints a code and \
             a URL to enter it at, then waits. --oob prints the authorize URL and reads the code Trakt shows \
             you; --code exchanges such a code directly. The pair goes into the configured store (Postgres \
             with DATABASE_URL, else the state file); running responders pick it up without a restart.
+            --provider simkl runs Simkl's PIN flow instead (needs SIMKL_CLIENT_ID): enter the code it prints \
+            at simkl.com/pin. Letterboxd needs no authorization.
             Exit codes: 0 authorized, 1 failed, 3 denied, 4 code expired, 5 code invalid or already used.
             """
     )
+
+    @Option(help: "trakt (default) or simkl.")
+    var provider: ProviderKind = .trakt
 
     @Option(help: "Exchange this authorization code (the out-of-band flow).")
     var code: String?
@@ -37,21 +43,24 @@ struct AuthCommand: ParsableCommand {
     static let invalidExitCode: Int32 = 5
 
     func run() throws {
-        let configuration = try Startup.configuration(Startup.environment())
-        guard configuration.trakt.clientSecret != nil else {
+        var environment = Startup.environment()
+        environment["WATCH_PROVIDER"] = provider.rawValue
+        let configuration = try Startup.configuration(environment)
+        if provider == .letterboxd {
+            print("Letterboxd needs no authorization: a public profile and LETTERBOXD_USERNAME are enough.")
+            return
+        }
+        if let simkl = configuration.simkl {
+            let (store, http) = try connections(configuration)
+            try SimklAuthFlow(api: SimklAPI(settings: simkl), http: http, store: store, sleep: { Syscalls.sleep(seconds: $0) }).run()
+            return
+        }
+        guard let trakt = configuration.trakt, trakt.clientSecret != nil else {
             Logger.shared.error("TRAKT_CLIENT_SECRET is required to authorize (OAuth mode)")
             throw ExitCode(Startup.configurationExitCode)
         }
-        let store: any TokenStore
-        let http: HTTPClient
-        do {
-            store = try Runtime.makeStore(configuration)
-            http = try HTTPClient(userAgent: configuration.userAgent, timeouts: configuration.timeouts)
-        } catch {
-            Logger.shared.error("cannot start: \(error)")
-            throw ExitCode.failure
-        }
-        let oauth = OAuthClient(settings: configuration.trakt, http: http)
+        let (store, http) = try connections(configuration)
+        let oauth = OAuthClient(settings: trakt, http: http)
 
         if revoke {
             try revokeStored(store: store, oauth: oauth)
@@ -70,6 +79,15 @@ struct AuthCommand: ParsableCommand {
             grant = try deviceFlow(oauth: oauth)
         }
         try save(grant, to: store)
+    }
+
+    private func connections(_ configuration: Configuration) throws -> (any TokenStore, HTTPClient) {
+        do {
+            return (try Runtime.makeStore(configuration), try HTTPClient(userAgent: configuration.userAgent, timeouts: configuration.timeouts))
+        } catch {
+            Logger.shared.error("cannot start: \(error)")
+            throw ExitCode.failure
+        }
     }
 
     private func exchange(_ code: String, oauth: OAuthClient) throws -> OAuthGrant {
@@ -92,18 +110,7 @@ struct AuthCommand: ParsableCommand {
             print("Could not start the device flow: \(failure.diagnosis)")
             throw ExitCode.failure
         }
-        print("""
-
-            To authorize trakt-widget, open
-
-                \(device.verificationURL)
-
-            and enter the code
-
-                \(device.userCode)
-
-            Waiting for you (this code expires in \(Int(saturating: device.lifetime / 60)) min)…
-            """)
+        Self.showCode(device.userCode, at: device.verificationURL, service: "", lifetime: device.lifetime)
         var interval = device.pollInterval
         let deadline = WallClock.system.now() + device.lifetime
         while WallClock.system.now() < deadline {
@@ -174,4 +181,22 @@ struct AuthCommand: ParsableCommand {
             throw ExitCode.failure
         }
     }
+
+    /// The one prompt of both code flows (Trakt's device code, Simkl's PIN).
+    static func showCode(_ code: String, at url: String, service: String, lifetime: Double) {
+        print("""
+
+            To authorize trakt-widget\(service.isEmpty ? "" : " with \(service)"), open
+
+                \(url)
+
+            and enter the code
+
+                \(code)
+
+            Waiting for you (this code expires in \(Int(saturating: lifetime / 60)) min)…
+            """)
+    }
 }
+
+extension ProviderKind: ExpressibleByArgument {}

@@ -10,7 +10,8 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try Startup.configuration(Startup.environment())
-        print("config:  ok (client id set, cache TTL \(Int(configuration.cacheTTL)) s, user agent \(configuration.userAgent))")
+        let provider = configuration.provider
+        print("config:  ok (provider \(provider.rawValue), cache TTL \(Int(configuration.cacheTTL)) s, user agent \(configuration.userAgent))")
         let runtime = try Startup.runtime(configuration)
         var healthy = true
 
@@ -22,7 +23,7 @@ struct CheckCommand: ParsableCommand {
         }
         healthy = healthy && reachable
 
-        print("mode:    \(runtime.mode.rawValue)")
+        print("mode:    \(runtime.auth.mode.rawValue)")
         if let tokens = runtime.tokens {
             let phase = tokens.phase
             let pair = tokens.pair
@@ -33,16 +34,23 @@ struct CheckCommand: ParsableCommand {
                 print("         → run `trakt-widget auth` to authorize this server with Trakt")
                 healthy = false
             }
+        } else if runtime.auth.mode == .oauth {
+            let phase = runtime.auth.phase()
+            print("token:   \(phase.rawValue)")
+            if phase == .missing || phase == .reauthRequired {
+                print("         → run `trakt-widget auth --provider \(provider.rawValue)` to authorize this server")
+                healthy = false
+            }
         }
         if !runtime.configuration.tmdb.hasCredentials {
             print("tmdb:    no TMDB_API_KEY or TMDB_READ_TOKEN: posters will be null")
         }
 
         if let failure = runtime.engine.refreshInline(force: true) {
-            print("trakt:   FAILED — \(failure.diagnosis)")
+            print("\(provider.rawValue):   FAILED — \(failure.diagnosis(for: provider))")
             healthy = false
         } else if case .result(let result, _) = runtime.engine.lastWatched() {
-            print("trakt:   ok — \(describe(result.item))")
+            print("\(provider.rawValue):   ok — \(describe(result.item))")
             if result.item != nil && result.item?.posterURL == nil && runtime.configuration.tmdb.hasCredentials {
                 print("tmdb:    no poster for this item (TMDB has none, or TMDB failed: see the log above)")
             }

@@ -21,16 +21,16 @@ import TestSupport
     @Test func minimalPublicMode() throws {
         let configuration = try Configuration(environment: Self.publicMode)
         #expect(configuration.username == "someone")
-        #expect(configuration.trakt.clientID == "cid-123")
-        #expect(configuration.trakt.clientSecret == nil)
+        #expect(configuration.trakt?.clientID == "cid-123")
+        #expect(configuration.trakt?.clientSecret == nil)
         // The mode is the runtime's decision; the configuration never pre-sets the public username.
-        #expect(configuration.trakt.publicUsername == nil)
+        #expect(configuration.trakt?.publicUsername == nil)
     }
 
     @Test func minimalOAuthMode() throws {
         let configuration = try Configuration(environment: Self.oauthMode)
         #expect(configuration.username == nil)
-        #expect(configuration.trakt.clientSecret == "s3cr3t-client-value")
+        #expect(configuration.trakt?.clientSecret == "s3cr3t-client-value")
     }
 
     @Test func defaults() throws {
@@ -39,9 +39,9 @@ import TestSupport
         #expect(configuration.tmdb.images.posterSize == "w500")
         #expect(configuration.tmdb.images.baseURL == "https://image.tmdb.org/t/p")
         #expect(configuration.tmdb.apiURL == "https://api.themoviedb.org")
-        #expect(configuration.trakt.apiURL == "https://api.trakt.tv")
-        #expect(configuration.trakt.authURL == "https://auth.trakt.tv")
-        #expect(configuration.trakt.redirectURI == "urn:ietf:wg:oauth:2.0:oob")
+        #expect(configuration.trakt?.apiURL == "https://api.trakt.tv")
+        #expect(configuration.trakt?.authURL == "https://auth.trakt.tv")
+        #expect(configuration.trakt?.redirectURI == "urn:ietf:wg:oauth:2.0:oob")
         #expect(configuration.timeouts == Timeouts(connect: 3, total: 8))
         #expect(configuration.userAgent == "trakt-widget/\(Version.current)")
         #expect(configuration.stateDirectory == "./var")
@@ -68,10 +68,10 @@ import TestSupport
         ]))
         #expect(configuration.cacheTTL == 60)
         #expect(configuration.tmdb.images.posterSize == "original")
-        #expect(configuration.trakt.apiURL == "http://127.0.0.1:8080")
-        #expect(configuration.trakt.authURL == "HTTP://127.0.0.1:8080")
+        #expect(configuration.trakt?.apiURL == "http://127.0.0.1:8080")
+        #expect(configuration.trakt?.authURL == "HTTP://127.0.0.1:8080")
         #expect(configuration.tmdb.apiURL == "https://tmdb.example/base")
-        #expect(configuration.trakt.redirectURI == "https://me.example/callback")
+        #expect(configuration.trakt?.redirectURI == "https://me.example/callback")
         #expect(configuration.userAgent == "custom/1")
         #expect(configuration.stateDirectory == "/tmp/tw-state")
         #expect(configuration.bootstrapRefreshToken == "rt-value")

@@ -101,7 +101,7 @@ import TestSupport
         let directory = TemporaryDirectory()
         try directory.write(".env", "export TRAKT_CLIENT_ID=\"abc\"\nTRAKT_USERNAME='me'\nCACHE_TTL=120\n")
         let configuration = try Configuration(environment: EnvironmentSource.load(process: [:], dotenvPath: directory.file(".env")))
-        #expect(configuration.trakt.clientID == "abc")
+        #expect(configuration.trakt?.clientID == "abc")
         #expect(configuration.username == "me")
         #expect(configuration.cacheTTL == 120)
     }

@@ -22,13 +22,14 @@ import Glibc
 
     static func result() -> PersistedResult {
         let cached = CachedResult(
-            item: WatchedItem(
-                kind: .episode, title: "千と千尋の神隠し", showTitle: "Show \"quoted\"", season: 1, episode: 2, year: 2001,
-                posterURL: "https://image.tmdb.org/t/p/w500/x.jpg", traktURL: nil, watchedAt: "2025-01-01T00:00:00.000Z"
-            ),
+            provider: .simkl,
+            snapshot: WatchSnapshot(last: WatchedItem(
+                kind: .episode, title: "千と千尋の神隠し", showTitle: "Show \"quoted\"", season: nil, episode: 2, year: 2001,
+                posterURL: "https://image.tmdb.org/t/p/w500/x.jpg", url: nil, watchedAt: "2025-01-01T00:00:00.000Z"
+            )),
             fetchedAt: t0, verifiedAt: t0 + 60, stale: true,
-            poster: PosterReference(kind: .tv, tmdbID: 8592), posterResolved: false,
-            activities: TraktLastActivities(moviesWatchedAt: nil, episodesWatchedAt: "2025-01-01T00:00:00.000Z")
+            posterRetry: PosterReference(kind: .tv, tmdbID: 8592),
+            mark: ChangeMark(["all": "2025-01-01T00:00:00Z"])
         )
         var backoff = RefreshBackoff()
         backoff.recordFailure(now: t0, retryAfter: 90, policy: CachePolicy(ttl: 300))

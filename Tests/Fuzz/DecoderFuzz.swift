@@ -48,8 +48,7 @@ private func exercise(history items: [TraktHistoryItem]) {
         let item = WatchedItemFormatter.format(candidate, posterPath: posterPath, images: images)
         for stale in [false, true] {
             let result = CachedResult(
-                item: item, fetchedAt: now, verifiedAt: now, stale: stale, poster: reference,
-                posterResolved: true, activities: nil
+            provider: .trakt, snapshot: WatchSnapshot(last: item), fetchedAt: now, verifiedAt: now, stale: stale, posterRetry: nil, mark: nil
             )
             let body = result.body
             let decoded: BodyMirror

@@ -14,7 +14,7 @@ private let now = 1_795_560_000.0
 
 private let item = WatchedItem(
     kind: .episode, title: "The Iron Throne", showTitle: "Game of Thrones", season: 8, episode: 6, year: 2011,
-    posterURL: "https://image.tmdb.org/t/p/w500/x.jpg", traktURL: "https://trakt.tv/shows/game-of-thrones",
+    posterURL: "https://image.tmdb.org/t/p/w500/x.jpg", url: "https://trakt.tv/shows/game-of-thrones",
     watchedAt: "2019-05-20T01:00:00.000Z"
 )
 
@@ -33,9 +33,9 @@ private struct StubSource: LastWatchedSource {
 }
 
 private let answers: [LastWatchedLookup] = [
-    .result(CachedResult(item: item, fetchedAt: now, verifiedAt: now, poster: nil, posterResolved: true, activities: nil), maxAge: 300),
-    .result(CachedResult(item: nil, fetchedAt: now, verifiedAt: now, poster: nil, posterResolved: true, activities: nil), maxAge: 1),
-    .result(CachedResult(item: item, fetchedAt: now, verifiedAt: now, stale: true, poster: nil, posterResolved: false, activities: nil), maxAge: 1),
+    .result(CachedResult(provider: .trakt, snapshot: WatchSnapshot(last: item), fetchedAt: now, verifiedAt: now, posterRetry: nil, mark: nil), maxAge: 300),
+    .result(CachedResult(provider: .trakt, snapshot: WatchSnapshot(last: nil), fetchedAt: now, verifiedAt: now, posterRetry: nil, mark: nil), maxAge: 1),
+    .result(CachedResult(provider: .trakt, snapshot: WatchSnapshot(last: item), fetchedAt: now, verifiedAt: now, stale: true, posterRetry: nil, mark: nil), maxAge: 1),
     .failure(.upstreamUnavailable(retryAfter: 30)),
     .failure(.reauthRequired(retryAfter: 5)),
 ]

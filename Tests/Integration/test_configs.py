@@ -41,7 +41,7 @@ ALLOWED = "https://www.example.com"          # placeholder entries of the shippe
 ALLOWED_REGEX = "https://widgets.example.org"
 FOREIGN = "https://evil.example.net"
 HSTS = "max-age=63072000; includeSubDomains"
-SECRETS = ("TRAKT_CLIENT_SECRET", "TRAKT_REFRESH_TOKEN", "TMDB_API_KEY")
+SECRETS = ("TRAKT_CLIENT_SECRET", "TRAKT_REFRESH_TOKEN", "TMDB_API_KEY", "SIMKL_ACCESS_TOKEN")
 JS = 'document.currentScript && console.log("trakt widget");\n'
 
 
@@ -808,7 +808,8 @@ def test_service_contract():
 
 ENV_VARS = ("TRAKT_CLIENT_ID", "TRAKT_USERNAME", "TRAKT_REDIRECT_URI", "TMDB_POSTER_SIZE", "CACHE_TTL",
             "TRAKT_API_URL", "TRAKT_AUTH_URL", "TMDB_API_URL", "TMDB_IMAGE_URL",
-            "TRAKT_WIDGET_USER_AGENT", "DATABASE_URL")
+            "TRAKT_WIDGET_USER_AGENT", "DATABASE_URL", "WATCH_PROVIDER", "SIMKL_CLIENT_ID", "SIMKL_API_URL",
+            "LETTERBOXD_USERNAME", "LETTERBOXD_URL")
 
 
 def test_env_example_documents_every_variable_and_no_secret():

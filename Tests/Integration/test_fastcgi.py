@@ -755,7 +755,8 @@ def test_health_reports_state_and_never_calls_upstream(fake: FakeUpstream, respo
         assert health.status == 200 and health.headers.get_all("Cache-Control") == ["no-store"]
     assert fake.counters() == {}, "health called upstream"
     body = health.json()
-    assert list(body)[:2] == ["ok", "mode"] and body["ok"] is True and body["mode"] == "oauth"
+    assert list(body)[:3] == ["ok", "provider", "mode"] and body["ok"] is True and body["mode"] == "oauth"
+    assert body["provider"] == "trakt"
     assert {"token", "cache", "upstream"} <= set(body)
     assert body["cache"]["age_s"] is None and body["upstream"]["last_success_at"] is None
     call(proc.sock)

@@ -3,11 +3,11 @@
 Two serving sides:
 
 * `site` (the default) is the REAL stack, `harness.widget_site.StackSite`: the shipped nginx configuration on
-  127.0.0.1 serving web/ and proxying /api/trakt/last to the real responder binary, which asks the fake
+  127.0.0.1 serving web/ and proxying /api/watch/last to the real responder binary, which asks the fake
   Trakt/TMDB upstream. Tests describe upstream (Trakt history items, TMDB poster paths, faults) and assert
   what the browser renders from the whole chain. Every scenario, the refresh and the screenshots run here.
 * `local_site` is `WidgetServer`, a tiny http.server that serves web/ like nginx does and answers
-  /api/trakt/last with any body a test asks for. It is used only where the real stack cannot produce the
+  /api/{trakt,watch}/last with any body a test asks for. It is used only where the real stack cannot produce the
   condition (an `ok:false` body with HTTP 200, a connection that dies without an answer, an answer held
   open on demand, `javascript:` URLs in the data, a 503 after data was shown) or where nothing served
   matters (pure widget code: relative-time wording, reduced motion). Each such test says why.
@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from harness import wait_until
+from harness import provider_overrides, wait_until
 from harness.widget_site import StackSite, trakt_episode, trakt_movie
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -126,7 +126,7 @@ def eventually(check, what, timeout=TIMEOUT, interval=0.5):
 # --------------------------------------------------------------------------- the local stand-in
 
 class WidgetServer:
-    """Serves web/ like nginx does and answers /api/trakt/last with whatever a test asks for.
+    """Serves web/ like nginx does and answers /api/{trakt,watch}/last with whatever a test asks for.
 
     Same interface as StackSite where it overlaps: base_url, api_hits, and
       answer(data, **top)  -> 200 {"ok": true, "data": data, "cached_at": ..., **top}
@@ -152,7 +152,7 @@ class WidgetServer:
 
             def do_GET(self):
                 path = self.path.split("?")[0]
-                if path == "/api/trakt/last":
+                if path in ("/api/trakt/last", "/api/watch/last"):
                     return server._api(self)
                 if path == "/":
                     return self._send(200, (WEB / "index.html").read_bytes(), "text/html; charset=utf-8",
@@ -369,9 +369,50 @@ def test_movie(page, site):
         assert w["time"]["datetime"] == watched
         assert watched[:4] in w["time"]["title"]
     link = driver.find_element(By.CSS_SELECTOR, "trakt-last-watched").shadow_root.find_element(By.CSS_SELECTOR, "a")
-    assert link.accessible_name == "Last watched The Matrix"
+    assert link.accessible_name == "Last watched The Matrix on Trakt"
     assert broken_images(driver) == []
     shot(driver, "movie")
+
+
+def test_simkl_anime_episode_without_season(page, site):
+    """Simkl's absolute numbering: an episode label "E148" with no season, linked to Simkl."""
+    site.env(**provider_overrides("simkl", site.fake.url))
+    site.fake.scenario(simkl_library={"anime": [{
+        "last_watched_at": ago_iso(hours=2, minutes=1), "last_watched": "E148", "status": "watching",
+        "anime_type": "tv",
+        "show": {"title": "Hunter x Hunter", "year": 2011, "ids": {"simkl": 40398, "slug": "hunter-x-hunter", "tmdb": 46298}},
+    }]})
+    site.fake.tmdb("tv", 46298, poster_path=site.poster_ok)
+    driver = page()
+    for w in wait_all_text(driver, "Hunter x Hunter"):
+        assert_clean(w)
+        assert "E148" in w["text"] and "S" + "None" not in w["text"] and "S?" not in w["text"]
+        assert "Hunter x Hunter E148" not in w["text"]  # the stand-in title would only repeat the label
+        assert "watched 2 hours ago" in w["text"]
+        assert w["href"] == "https://simkl.com/anime/40398/hunter-x-hunter"
+    link = driver.find_element(By.CSS_SELECTOR, "trakt-last-watched").shadow_root.find_element(By.CSS_SELECTOR, "a")
+    assert link.accessible_name == "Last watched Hunter x Hunter E148 on Simkl"
+    wait_posters(driver)
+    assert broken_images(driver) == []
+    shot(driver, "simkl-anime")
+
+
+def test_letterboxd_movie_watched_on_a_day(page, site):
+    """Letterboxd logs a date, not a time: "watched on 2 Aug", never a made-up "3 hours ago"."""
+    site.env(**provider_overrides("letterboxd", site.fake.url))
+    site.fake.scenario(letterboxd_items=[{"title": "Perfect Days", "year": 2023, "watched_date": "2026-08-02",
+                                           "tmdb_id": 976893, "rating": 4.5, "slug": "perfect-days"}])
+    site.fake.tmdb("movie", 976893, poster_path=site.poster_ok)
+    driver = page()
+    for w in wait_all_text(driver, "Perfect Days"):
+        assert_clean(w)
+        assert "2023" in w["text"] and "watched on 2 Aug" in w["text"] and "ago" not in w["text"]
+        assert w["time"]["datetime"] == "2026-08-02"
+        assert w["href"] == "https://letterboxd.com/dave/film/perfect-days/"
+    link = driver.find_element(By.CSS_SELECTOR, "trakt-last-watched").shadow_root.find_element(By.CSS_SELECTOR, "a")
+    assert link.accessible_name == "Last watched Perfect Days on Letterboxd"
+    wait_posters(driver)
+    shot(driver, "letterboxd-movie")
 
 
 def test_no_console_errors(page, site, browser):
@@ -397,7 +438,7 @@ def test_episode(page, site):
         assert "watched yesterday" in w["text"]
         assert w["href"] == "https://trakt.tv/shows/severance/seasons/2/episodes/7"
     link = driver.find_element(By.CSS_SELECTOR, "trakt-last-watched").shadow_root.find_element(By.CSS_SELECTOR, "a")
-    assert link.accessible_name == "Last watched Severance S2 E7 Chikhai Bardo"
+    assert link.accessible_name == "Last watched Severance S2 E7 Chikhai Bardo on Trakt"
     wait_posters(driver)
     assert all(w["img"]["src"] == site.poster_url(site.poster_ok) for w in widgets(driver))  # the show's poster
     shot(driver, "episode")

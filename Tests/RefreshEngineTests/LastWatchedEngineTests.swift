@@ -4,12 +4,14 @@ import TraktWidgetCore
 @testable import RefreshEngine
 import CurlClient
 import FileStore
+import PosterLookup
 import SystemCalls
 import TestSupport
 import TokenStorage
+import TraktProvider
 import UpstreamClients
 
-/// The engine and fetcher in public mode against the fake, on a test clock. Refreshes run inline;
+/// The engine and the Trakt provider in public mode against the fake, on a test clock. Refreshes run inline;
 /// no test ever waits for the refresh thread.
 @Suite(.serialized) struct LastWatchedEngineTests {
     static let shared = SharedFake()
@@ -22,13 +24,12 @@ import UpstreamClients
     }
 
     static func engine(_ fake: FakeUpstream, _ directory: TemporaryDirectory, _ clock: TestClock) throws -> LastWatchedEngine {
-        let fetcher = LastWatchedFetcher(
-            http: try fake.client(), trakt: TraktAPI(settings: fake.traktSettings()),
-            tmdb: TMDBAPI(settings: fake.tmdbSettings()), tokens: nil, images: ImageSettings(), clock: clock.clock
-        )
+        let http = try fake.client()
+        let posters = PosterResolver(http: http, tmdb: TMDBAPI(settings: fake.tmdbSettings()), images: ImageSettings(), clock: clock.clock)
+        let provider = TraktWatchProvider(http: http, trakt: TraktAPI(settings: fake.traktSettings()), tokens: nil, posters: posters)
         return LastWatchedEngine(
-            policy: CachePolicy(ttl: 300), fetcher: fetcher, store: try FileTokenStore(directory: directory.path),
-            tokens: nil, clock: clock.clock, coldWait: 5
+            policy: CachePolicy(ttl: 300), provider: provider, posters: posters,
+            store: try FileTokenStore(directory: directory.path), auth: .none, clock: clock.clock, coldWait: 5
         )
     }
 
@@ -94,7 +95,7 @@ import UpstreamClients
         let clock = TestClock()
         let directory = TemporaryDirectory()
         let engine = try Self.engine(fake, directory, clock)
-        #expect(engine.refreshInline() == .upstream(.httpStatus(500)))
+        #expect(engine.refreshInline() == .unavailable(code: "TRAKT_HTTP_500"))
 
         guard case .failure(let error) = engine.lastWatched() else {
             Issue.record("expected a failure while nothing is cached")
@@ -122,7 +123,7 @@ import UpstreamClients
 
         clock.advance(301)
         try fake.addFault(["kind": "status", "status": 502, "prefix": "/users"])
-        #expect(engine.refreshInline() == .upstream(.httpStatus(502)))
+        #expect(engine.refreshInline() == .unavailable(code: "TRAKT_HTTP_502"))
         let stale = try #require(Self.served(engine.lastWatched()))
         #expect(stale.maxAge == 1)
         #expect(stale.result.stale)
@@ -148,14 +149,14 @@ import UpstreamClients
         let first = try #require(Self.served(engine.lastWatched())).result
         #expect(first.item?.title == "The Dark Knight")
         #expect(first.item?.posterURL == nil)
-        #expect(!first.posterResolved)
+        #expect(first.posterRetry == PosterReference(kind: .movie, tmdbID: 155))
 
         try fake.clearFaults()
         clock.advance(300)
         #expect(engine.refreshInline() == nil)
         let second = try #require(Self.served(engine.lastWatched())).result
         #expect(second.item?.posterURL == "https://image.tmdb.org/t/p/w500/fake-movie-155.jpg")
-        #expect(second.posterResolved)
+        #expect(second.posterRetry == nil)
     }
 
     @Test func anUnchangedRefreshKeepsTheETag() throws {

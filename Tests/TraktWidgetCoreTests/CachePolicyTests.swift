@@ -6,7 +6,7 @@ import TraktWidgetCore
     static let t0 = 1_700_000_000.0
 
     static func cached(verifiedAt: Double = t0) -> CachedResult {
-        CachedResult(item: nil, fetchedAt: verifiedAt, verifiedAt: verifiedAt, poster: nil, posterResolved: true, activities: nil)
+        CachedResult(provider: .trakt, snapshot: WatchSnapshot(last: nil), fetchedAt: verifiedAt, verifiedAt: verifiedAt, posterRetry: nil, mark: nil)
     }
 
     static func failing(at now: Double, failures: Int = 1, policy: CachePolicy = policy) -> RefreshBackoff {

@@ -3,15 +3,14 @@ import TraktWidgetCore
 
 @Suite struct CachedResultTests {
     static let item = WatchedItem(
-        kind: .movie, title: "Heat", year: 1995, posterURL: nil, traktURL: "https://trakt.tv/movies/heat-1995",
+        kind: .movie, title: "Heat", year: 1995, posterURL: nil, url: "https://trakt.tv/movies/heat-1995",
         watchedAt: "2025-01-01T00:00:00.000Z"
     )
-    static let activities = TraktLastActivities(moviesWatchedAt: "2025-01-01T00:00:00.000Z", episodesWatchedAt: nil)
 
     static func result(stale: Bool = false) -> CachedResult {
         CachedResult(
-            item: item, fetchedAt: 1_700_000_000, verifiedAt: 1_700_000_100, stale: stale,
-            poster: PosterReference(kind: .movie, tmdbID: 949), posterResolved: true, activities: activities
+            provider: .trakt, snapshot: WatchSnapshot(last: item), fetchedAt: 1_700_000_000, verifiedAt: 1_700_000_100, stale: stale,
+            posterRetry: PosterReference(kind: .movie, tmdbID: 949), mark: ChangeMark(["movies": "2025-01-01T00:00:00.000Z"])
         )
     }
 
@@ -34,13 +33,12 @@ import TraktWidgetCore
 
     @Test func reverifiedKeepsTheBodySoTheTagStaysStable() {
         let stale = Self.result(stale: true)
-        let newActivities = TraktLastActivities(moviesWatchedAt: "2025-01-01T00:00:00.000Z", episodesWatchedAt: "x")
-        let again = stale.reverified(at: 1_700_000_500, activities: newActivities)
+        let again = stale.reverified(at: 1_700_000_500, mark: ChangeMark(["episodes": "x"]))
         #expect(!again.stale)
         #expect(again.verifiedAt == 1_700_000_500)
         #expect(again.fetchedAt == 1_700_000_000)
-        #expect(again.activities == newActivities)
+        #expect(again.mark == ChangeMark(["episodes": "x"]))
         #expect(again.etag == Self.result().etag)
-        #expect(again.poster == stale.poster)
+        #expect(again.posterRetry == stale.posterRetry)
     }
 }

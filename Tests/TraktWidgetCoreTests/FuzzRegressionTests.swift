@@ -97,7 +97,7 @@ enum FuzzRegressions {
                     candidate, posterPath: reference.map { "/p\($0.tmdbID).jpg" }, images: ImageSettings()
                 )
                 let result = CachedResult(
-                    item: item, fetchedAt: now, verifiedAt: now, poster: reference, posterResolved: true, activities: nil
+            provider: .trakt, snapshot: WatchSnapshot(last: item), fetchedAt: now, verifiedAt: now, posterRetry: nil, mark: nil
                 )
                 guard isJSONObject(result.body) else { exit(2) }
             }
@@ -125,8 +125,7 @@ enum FuzzRegressions {
     private struct StubSource: LastWatchedSource {
         func lastWatched() -> LastWatchedLookup {
             .result(
-                CachedResult(item: nil, fetchedAt: FuzzRegressions.now, verifiedAt: FuzzRegressions.now, poster: nil,
-                             posterResolved: true, activities: nil),
+                CachedResult(provider: .trakt, snapshot: WatchSnapshot(last: nil), fetchedAt: FuzzRegressions.now, verifiedAt: FuzzRegressions.now, posterRetry: nil, mark: nil),
                 maxAge: 60
             )
         }

@@ -15,26 +15,28 @@ import TraktWidgetCore
 
     @Test func fullShape() {
         #expect(String(decoding: Self.report().body, as: UTF8.self) == """
-        {"ok":true,"mode":"oauth",\
+        {"ok":true,"provider":"trakt","mode":"oauth",\
         "token":{"state":"valid","expires_at":"2014-03-31T09:28:53.000Z","rotated_at":"1970-01-01T00:00:00.000Z","persisted":true},\
         "store":{"type":"file","reachable":true,"last_error_code":null},\
         "cache":{"age_s":12,"stale":false},\
-        "upstream":{"last_success_at":"2025-10-28T12:34:56.500Z","last_error_code":null}}
+        "upstream":{"last_success_at":"2025-10-28T12:34:56.500Z","last_error_code":null},\
+        "last_watched":null}
         """)
     }
 
     @Test func unknownsAreNull() {
         let report = HealthReport(
-            canServe: false, mode: .public, tokenState: "not_used", tokenExpiresAt: nil, tokenRotatedAt: nil,
-            storeKind: "postgres", storeReachable: false, cacheAge: nil, cacheStale: true,
-            lastSuccessAt: nil, lastErrorCode: "TRAKT_TIMEOUT"
+            canServe: false, provider: .letterboxd, mode: .public, tokenState: "not_used", tokenExpiresAt: nil,
+            tokenRotatedAt: nil, storeKind: "postgres", storeReachable: false, cacheAge: nil, cacheStale: true,
+            lastSuccessAt: nil, lastErrorCode: "LETTERBOXD_BLOCKED", lastWatched: "watched on 2 Aug"
         )
         #expect(String(decoding: report.body, as: UTF8.self) == """
-        {"ok":false,"mode":"public",\
+        {"ok":false,"provider":"letterboxd","mode":"public",\
         "token":{"state":"not_used","expires_at":null,"rotated_at":null,"persisted":true},\
         "store":{"type":"postgres","reachable":false,"last_error_code":null},\
         "cache":{"age_s":null,"stale":true},\
-        "upstream":{"last_success_at":null,"last_error_code":"TRAKT_TIMEOUT"}}
+        "upstream":{"last_success_at":null,"last_error_code":"LETTERBOXD_BLOCKED"},\
+        "last_watched":"watched on 2 Aug"}
         """)
     }
 

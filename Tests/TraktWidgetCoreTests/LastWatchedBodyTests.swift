@@ -8,14 +8,14 @@ import TraktWidgetCore
     static let movie = WatchedItem(
         kind: .movie, title: "The Dark Knight", year: 2008,
         posterURL: "https://image.tmdb.org/t/p/w500/qJ2tW6WMUDux911r6m7haRef0WH.jpg",
-        traktURL: "https://trakt.tv/movies/the-dark-knight-2008",
+        url: "https://trakt.tv/movies/the-dark-knight-2008",
         watchedAt: "2014-03-31T09:28:53.000Z"
     )
 
     static let episode = WatchedItem(
         kind: .episode, title: "Pawnee Zoo", showTitle: "Parks and Recreation", season: 2, episode: 1, year: 2009,
         posterURL: nil,
-        traktURL: "https://trakt.tv/shows/parks-and-recreation/seasons/2/episodes/1",
+        url: "https://trakt.tv/shows/parks-and-recreation/seasons/2/episodes/1",
         watchedAt: "2014-03-31T09:28:53.000Z"
     )
 
@@ -52,7 +52,7 @@ import TraktWidgetCore
     @Test func nullFieldsAreWrittenAsNull() {
         let item = WatchedItem(
             kind: .episode, title: nil, showTitle: nil, season: nil, episode: nil, year: nil,
-            posterURL: nil, traktURL: nil, watchedAt: "2014-03-31T09:28:53.000Z"
+            posterURL: nil, url: nil, watchedAt: "2014-03-31T09:28:53.000Z"
         )
         #expect(Self.text(item) == """
         {"ok":true,"data":{"type":"episode","title":null,"show_title":null,"season":null,"episode":null,\

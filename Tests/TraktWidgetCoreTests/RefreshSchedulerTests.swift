@@ -8,7 +8,7 @@ import TraktWidgetCore
     static let timeout = RefreshError(code: "TRAKT_TIMEOUT", source: .upstream)
 
     static func result(verifiedAt: Double = t0) -> CachedResult {
-        CachedResult(item: nil, fetchedAt: verifiedAt, verifiedAt: verifiedAt, poster: nil, posterResolved: true, activities: nil)
+        CachedResult(provider: .trakt, snapshot: .empty, fetchedAt: verifiedAt, verifiedAt: verifiedAt, posterRetry: nil, mark: nil)
     }
 
     /// The actions, as short names, so a test reads like the sequence it expects.

@@ -13,11 +13,12 @@ struct StubSource: LastWatchedSource {
 @Suite struct RequestHandlerTests {
     static let ttl = 300
     static let cached = CachedResult(
-        item: WatchedItem(
+        provider: .trakt,
+        snapshot: WatchSnapshot(last: WatchedItem(
             kind: .movie, title: "Amélie", year: 2001, posterURL: nil,
-            traktURL: "https://trakt.tv/movies/amelie-2001", watchedAt: "2025-01-01T00:00:00.000Z"
-        ),
-        fetchedAt: 1_700_000_000, verifiedAt: 1_700_000_000, poster: nil, posterResolved: true, activities: nil
+            url: "https://trakt.tv/movies/amelie-2001", watchedAt: "2025-01-01T00:00:00.000Z"
+        )),
+        fetchedAt: 1_700_000_000, verifiedAt: 1_700_000_000, posterRetry: nil, mark: nil
     )
     static let healthy = HealthReport(
         canServe: true, mode: .public, tokenState: "not_used", tokenExpiresAt: nil, tokenRotatedAt: nil,
@@ -224,5 +225,54 @@ struct StubSource: LastWatchedSource {
         let response = Self.handler().respond(to: HTTPRequest(method: "GET", path: "/api/trakt/health", headers: ["if-none-match": "*"]))
         #expect(response.status == 200)
         #expect(!response.body.isEmpty)
+    }
+}
+
+@Suite struct WatchRouteTests {
+    static func handler(_ provider: ProviderKind, cached: CachedResult = RequestHandlerTests.cached) -> RequestHandler {
+        RequestHandler(
+            source: StubSource(lookup: .result(cached, maxAge: 42), report: RequestHandlerTests.healthy),
+            ttl: 300, provider: provider
+        )
+    }
+
+    @Test func watchLastServesTheWatchBodyWithItsOwnTag() {
+        let response = Self.handler(.trakt).respond(to: HTTPRequest(method: "GET", path: "/api/watch/last"))
+        #expect(response.status == 200)
+        #expect(response.body == RequestHandlerTests.cached.watchBody)
+        #expect(response.header("ETag") == RequestHandlerTests.cached.watchETag)
+        #expect(response.header("Cache-Control") == "public, max-age=42, stale-while-revalidate=300, stale-if-error=86400")
+        let text = String(decoding: response.body, as: UTF8.self)
+        #expect(text.contains(#""url":"https://trakt.tv/movies/amelie-2001""#))
+        #expect(text.contains(#""provider":"trakt""#))
+    }
+
+    @Test func watchLastAnswers304ToItsTag() {
+        let request = HTTPRequest(method: "GET", path: "/api/watch/last", headers: ["if-none-match": RequestHandlerTests.cached.watchETag])
+        #expect(Self.handler(.simkl).respond(to: request).status == 304)
+    }
+
+    @Test func traktLastIsUnchangedForTrakt() {
+        let response = Self.handler(.trakt).respond(to: HTTPRequest(method: "GET", path: "/api/trakt/last"))
+        #expect(response.body == RequestHandlerTests.cached.body)
+        #expect(!String(decoding: response.body, as: UTF8.self).contains("provider"))
+    }
+
+    @Test(arguments: [ProviderKind.simkl, .letterboxd])
+    func traktLastPointsOtherProvidersToWatchLast(_ provider: ProviderKind) {
+        let response = Self.handler(provider).respond(to: HTTPRequest(method: "GET", path: "/api/trakt/last"))
+        #expect(response.status == 404)
+        #expect(RequestHandlerTests.errorCode(response) == "NOT_FOUND")
+        #expect(String(decoding: response.body, as: UTF8.self).contains("/api/watch/last"))
+    }
+
+    @Test func watchHealthIsHealth() {
+        let response = Self.handler(.letterboxd).respond(to: HTTPRequest(method: "GET", path: "/api/watch/health"))
+        #expect(response.status == 200)
+        #expect(response.body == RequestHandlerTests.healthy.body)
+    }
+
+    @Test func postToWatchLastIsNotAllowed() {
+        #expect(Self.handler(.simkl).respond(to: HTTPRequest(method: "POST", path: "/api/watch/last")).status == 405)
     }
 }

@@ -41,7 +41,7 @@ import TraktWidgetCore
         let item = try #require(try Fixture.decode([TraktHistoryItem].self, "trakt-history-episodes.json").first)
         #expect(WatchedItemFormatter.posterReference(for: item) == PosterReference(kind: .tv, tmdbID: 8592))
         let formatted = try #require(WatchedItemFormatter.format(item, posterPath: "/p.jpg", images: ImageSettings()))
-        #expect(formatted.traktURL == "https://trakt.tv/shows/parks-and-recreation/seasons/2/episodes/1")
+        #expect(formatted.url == "https://trakt.tv/shows/parks-and-recreation/seasons/2/episodes/1")
         #expect(formatted.title == "Pawnee Zoo")
         #expect(formatted.year == 2009)
     }

@@ -32,7 +32,7 @@ import TraktWidgetCore
         #expect(item == WatchedItem(
             kind: .movie, title: "Amélie", year: 2001,
             posterURL: "https://image.tmdb.org/t/p/w500/abc.jpg",
-            traktURL: "https://trakt.tv/movies/amelie-2001",
+            url: "https://trakt.tv/movies/amelie-2001",
             watchedAt: Self.watchedAt
         ))
         #expect(item.showTitle == nil && item.season == nil && item.episode == nil)
@@ -41,7 +41,7 @@ import TraktWidgetCore
     @Test(arguments: [nil, ""] as [String?])
     func movieURLIsNullWithoutSlug(_ slug: String?) throws {
         let item = try #require(WatchedItemFormatter.format(Self.movie(slug: slug), posterPath: "/abc.jpg", images: Self.images))
-        #expect(item.traktURL == nil)
+        #expect(item.url == nil)
         #expect(item.title == "Amélie")
     }
 
@@ -53,7 +53,7 @@ import TraktWidgetCore
         #expect(item.title == nil)
         #expect(item.year == nil)
         #expect(item.posterURL == nil)
-        #expect(item.traktURL == nil)
+        #expect(item.url == nil)
         #expect(item.watchedAt == Self.watchedAt)
     }
 
@@ -72,7 +72,7 @@ import TraktWidgetCore
         #expect(item == WatchedItem(
             kind: .episode, title: "Chikhai Bardo", showTitle: "Severance", season: 2, episode: 7, year: 2022,
             posterURL: "https://image.tmdb.org/t/p/w500/show.jpg",
-            traktURL: "https://trakt.tv/shows/severance/seasons/2/episodes/7",
+            url: "https://trakt.tv/shows/severance/seasons/2/episodes/7",
             watchedAt: Self.watchedAt
         ))
     }
@@ -96,7 +96,7 @@ import TraktWidgetCore
         #expect(item.title == "Severance S?E?")
         #expect(item.season == nil && item.episode == nil)
         // Without season and number, the link goes to the show.
-        #expect(item.traktURL == "https://trakt.tv/shows/severance")
+        #expect(item.url == "https://trakt.tv/shows/severance")
     }
 
     @Test func episodeYearIsTheShowsYear() throws {
@@ -120,7 +120,7 @@ import TraktWidgetCore
     func episodeURLIsNullWithoutShowSlug(_ slug: String?) throws {
         let show = TraktHistoryItem.Movie(title: "Severance", year: 2022, ids: TraktIDs(slug: slug, tmdb: 95396))
         let item = try #require(WatchedItemFormatter.format(Self.episode(show: show), posterPath: nil, images: Self.images))
-        #expect(item.traktURL == nil)
+        #expect(item.url == nil)
     }
 
     @Test func episodeWithoutShow() throws {
@@ -128,7 +128,7 @@ import TraktWidgetCore
         #expect(item.title == "S2E7")
         #expect(item.showTitle == nil)
         #expect(item.year == nil)
-        #expect(item.traktURL == nil)
+        #expect(item.url == nil)
     }
 
     // MARK: Neither

@@ -9,20 +9,32 @@ import useSWR from "swr";
 type Common = {
   year: number | null;
   poster_url: string | null;
-  trakt_url: string | null;
+  /** The item's page at the provider (`/api/watch/last`). */
+  url?: string | null;
+  /** The same page on `/api/trakt/last`. */
+  trakt_url?: string | null;
+  /** An instant, or a bare date (`2026-08-02`) when the provider logs days only (Letterboxd). */
   watched_at: string;
 };
 export type TraktMovie = Common & { type: "movie"; title: string | null };
 export type TraktEpisode = Common & {
   type: "episode";
-  /** Episode title; the backend sends "Show S2E7" when the episode has none. */
+  /** Episode title; the backend sends "Show S2E7" (or "Show E148" without a season) when it has none. */
   title: string | null;
   show_title: string | null;
   season: number | null;
   episode: number | null;
 };
 export type TraktItem = TraktMovie | TraktEpisode;
-export type TraktOk = { ok: true; data: TraktItem | null; cached_at: string; stale?: boolean };
+export type WatchProvider = "trakt" | "simkl" | "letterboxd";
+export type TraktOk = {
+  ok: true;
+  data: TraktItem | null;
+  /** Present on `/api/watch/last`. */
+  provider?: WatchProvider;
+  cached_at: string;
+  stale?: boolean;
+};
 export type TraktFailure = {
   ok: false;
   code: "UPSTREAM_UNAVAILABLE" | "REAUTH_REQUIRED" | (string & {});
@@ -53,6 +65,15 @@ export function ago(date: Date, now = Date.now()): string {
   return "just now"; // also covers a slightly fast server clock
 }
 
+// A bare date (Letterboxd logs days, not times) must not become a precise-sounding "3 hours ago".
+const DAY_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const dayFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone: "UTC" });
+export function watchedText(raw: string, when: Date, now = Date.now()): string {
+  return DAY_ONLY.test(raw) ? `watched on ${dayFormat.format(when)}` : `watched ${ago(when, now)}`;
+}
+
+const PROVIDERS: Record<WatchProvider, string> = { trakt: "Trakt", simkl: "Simkl", letterboxd: "Letterboxd" };
+
 // Only http(s) may become an href/src: a "javascript:" URL in the data must never be clickable.
 const safeUrl = (u: string | null | undefined) => (u && /^https?:\/\//i.test(u) ? u : undefined);
 
@@ -74,7 +95,7 @@ export type TraktWidgetProps = {
   className?: string;
 };
 
-export function TraktWidget({ src = "/api/trakt/last", refresh = 300, className }: TraktWidgetProps) {
+export function TraktWidget({ src = "/api/watch/last", refresh = 300, className }: TraktWidgetProps) {
   const { data, error } = useSWR<TraktOk, Error>(src, traktFetcher, {
     refreshInterval: refresh * 1000,
     refreshWhenHidden: false,
@@ -82,7 +103,7 @@ export function TraktWidget({ src = "/api/trakt/last", refresh = 300, className 
   // SWR keeps the last good data when a refresh fails, so only a first failure shows the message.
   const body = data
     ? data.data
-      ? <Card item={data.data} />
+      ? <Card item={data.data} provider={data.provider} />
       : <Message title="Nothing watched yet" meta="Check back soon" />
     : error
       ? <Message title="No recent activity" />
@@ -147,19 +168,23 @@ function Skeleton() {
   );
 }
 
-function Card({ item }: { item: TraktItem }) {
+function Card({ item, provider }: { item: TraktItem; provider?: WatchProvider }) {
   const id = useId();
   const now = useNow(60_000);
   const ep = item.type === "episode" ? item : null;
-  const label = ep && ep.season != null && ep.episode != null ? `S${ep.season} E${ep.episode}` : null;
+  // Anime with absolute numbering has an episode but no season (Simkl's "E148").
+  const label = ep && ep.episode != null ? (ep.season != null ? `S${ep.season} E${ep.episode}` : `E${ep.episode}`) : null;
   const heading = String(ep?.show_title || item.title || "Untitled");
   // The backend names untitled episodes "Show S2E7" ("?" for a missing number); that would only repeat
   // the heading and the label.
-  const sub = ep && ep.title && ep.title !== `${ep.show_title} S${ep.season ?? "?"}E${ep.episode ?? "?"}` ? ep.title : null;
+  const standIns = ep ? [`${ep.show_title} S${ep.season ?? "?"}E${ep.episode ?? "?"}`, `${ep.show_title} E${ep.episode}`] : [];
+  const sub = ep && ep.title && !standIns.includes(ep.title) ? ep.title : null;
+  const dayOnly = DAY_ONLY.test(item.watched_at);
   const when = new Date(item.watched_at);
   const valid = !Number.isNaN(when.getTime());
-  const url = safeUrl(item.trakt_url);
-  const ids = { k: `${id}k`, t: `${id}t`, s: `${id}s`, m: `${id}m` };
+  const url = safeUrl(item.url ?? item.trakt_url);
+  const site = provider ? PROVIDERS[provider] : item.trakt_url ? "Trakt" : null;
+  const ids = { k: `${id}k`, t: `${id}t`, s: `${id}s`, m: `${id}m`, p: `${id}p` };
 
   const content = (
     <>
@@ -178,23 +203,26 @@ function Card({ item }: { item: TraktItem }) {
           {item.year && valid ? " · " : null}
           {valid && (
             <time
-              dateTime={when.toISOString()}
-              title={when.toLocaleString(undefined, { dateStyle: "full", timeStyle: "short" })}
+              dateTime={dayOnly ? item.watched_at : when.toISOString()}
+              title={dayOnly
+                ? when.toLocaleDateString(undefined, { dateStyle: "full", timeZone: "UTC" })
+                : when.toLocaleString(undefined, { dateStyle: "full", timeStyle: "short" })}
               suppressHydrationWarning
             >
-              watched {ago(when, now)}
+              {watchedText(item.watched_at, when, now)}
             </time>
           )}
         </span>
+        {url && site && <span className="tlw-sr" id={ids.p}>on {site}</span>}
       </div>
     </>
   );
   return url ? (
-    // Named by what was watched; year and relative time follow as its description.
+    // Named by what was watched and where it opens; year and relative time follow as its description.
     <a
       className="tlw-card"
       href={url}
-      aria-labelledby={ep ? `${ids.k} ${ids.t} ${ids.s}` : `${ids.k} ${ids.t}`}
+      aria-labelledby={[ids.k, ids.t, ep && ids.s, site && ids.p].filter(Boolean).join(" ")}
       aria-describedby={ids.m}
     >
       {content}

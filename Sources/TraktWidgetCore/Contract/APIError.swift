@@ -20,23 +20,32 @@ public struct APIError: Error, Equatable, Sendable {
         self.headers = headers
     }
 
-    public static func upstreamUnavailable(retryAfter: Int) -> APIError {
+    public static func upstreamUnavailable(retryAfter: Int, provider: ProviderKind = .trakt) -> APIError {
         APIError(
             status: 503, code: .upstreamUnavailable,
-            message: "Trakt is not answering right now and nothing is cached yet; try again shortly.",
+            message: "\(provider.displayName) is not answering right now and nothing is cached yet; try again shortly.",
             headers: [("Cache-Control", "no-store"), ("Retry-After", String(max(1, retryAfter)))]
         )
     }
 
-    public static func reauthRequired(retryAfter: Int) -> APIError {
-        APIError(
+    public static func reauthRequired(retryAfter: Int, provider: ProviderKind = .trakt) -> APIError {
+        let command = provider == .trakt ? "trakt-widget auth" : "trakt-widget auth --provider \(provider.rawValue)"
+        return APIError(
             status: 503, code: .reauthRequired,
-            message: "The Trakt authorization is no longer valid; the operator must run `trakt-widget auth`.",
+            message: "The \(provider.displayName) authorization is no longer valid; the operator must run `\(command)`.",
             headers: [("Cache-Control", "no-store"), ("Retry-After", String(max(1, retryAfter)))]
         )
     }
 
     public static let notFound = APIError(status: 404, code: .notFound, message: "No such endpoint.")
+
+    /// `/api/trakt/last` on a deployment that reads another provider.
+    public static func traktPathUnused(provider: ProviderKind) -> APIError {
+        APIError(
+            status: 404, code: .notFound,
+            message: "This deployment reads \(provider.displayName), not Trakt; use /api/watch/last."
+        )
+    }
 
     public static let methodNotAllowed = APIError(
         status: 405, code: .methodNotAllowed, message: "Only GET and HEAD are allowed here.",

@@ -1,4 +1,4 @@
-/// `GET /api/trakt/health`: what an operator or a monitor needs, and never a secret.
+/// `GET /api/watch/health` (and `/api/trakt/health`): what an operator or a monitor needs, and never a secret.
 public struct HealthReport: Equatable, Sendable {
     public enum Mode: String, Sendable {
         case oauth
@@ -6,6 +6,7 @@ public struct HealthReport: Equatable, Sendable {
     }
 
     public var canServe: Bool
+    public var provider: ProviderKind
     public var mode: Mode
     public var tokenState: String
     public var tokenExpiresAt: Double?
@@ -17,17 +18,21 @@ public struct HealthReport: Equatable, Sendable {
     public var cacheAge: Double?
     public var cacheStale: Bool
     public var lastSuccessAt: Double?
-    /// The last upstream failure (Trakt, TMDB); never a store failure.
+    /// The last upstream failure (the provider, TMDB); never a store failure.
     public var lastErrorCode: String?
     /// The last token store failure, apart from upstream ones.
     public var storeLastErrorCode: String?
+    /// What the widget would say about the cached item's time ("watched on 2 Aug"), or nil.
+    public var lastWatched: String?
 
     public init(
-        canServe: Bool, mode: Mode, tokenState: String, tokenExpiresAt: Double?, tokenRotatedAt: Double?,
-        storeKind: String, storeReachable: Bool, cacheAge: Double?, cacheStale: Bool,
-        lastSuccessAt: Double?, lastErrorCode: String?, storeLastErrorCode: String? = nil, tokenPersisted: Bool = true
+        canServe: Bool, provider: ProviderKind = .trakt, mode: Mode, tokenState: String, tokenExpiresAt: Double?,
+        tokenRotatedAt: Double?, storeKind: String, storeReachable: Bool, cacheAge: Double?, cacheStale: Bool,
+        lastSuccessAt: Double?, lastErrorCode: String?, storeLastErrorCode: String? = nil, tokenPersisted: Bool = true,
+        lastWatched: String? = nil
     ) {
         self.canServe = canServe
+        self.provider = provider
         self.mode = mode
         self.tokenState = tokenState
         self.tokenExpiresAt = tokenExpiresAt
@@ -40,6 +45,7 @@ public struct HealthReport: Equatable, Sendable {
         self.lastSuccessAt = lastSuccessAt
         self.lastErrorCode = lastErrorCode
         self.storeLastErrorCode = storeLastErrorCode
+        self.lastWatched = lastWatched
     }
 
     public var status: Int { canServe ? 200 : 503 }
@@ -48,6 +54,7 @@ public struct HealthReport: Equatable, Sendable {
         var json = JSONWriter()
         json.beginObject()
         json.bool("ok", canServe)
+        json.string("provider", provider.rawValue)
         json.string("mode", mode.rawValue)
         json.beginObject("token")
         json.string("state", tokenState)
@@ -68,6 +75,7 @@ public struct HealthReport: Equatable, Sendable {
         json.string("last_success_at", lastSuccessAt.map(Timestamp.format))
         json.string("last_error_code", lastErrorCode)
         json.endObject()
+        json.string("last_watched", lastWatched)
         json.endObject()
         return json.bytes
     }

@@ -31,6 +31,17 @@ public struct JSONWriter {
         appendRaw(value.map(String.init) ?? "null")
     }
 
+    /// A decimal such as a rating: `3.5`, `4` for a whole number, `null` for nil or a non-finite value.
+    public mutating func number(_ key: String?, _ value: Double?) {
+        prefix(key)
+        guard let value, value.isFinite else { return appendRaw("null") }
+        if value == value.rounded(), abs(value) < 1e15 {
+            appendRaw(String(Int(value)))
+        } else {
+            appendRaw(String(value))
+        }
+    }
+
     public mutating func bool(_ key: String?, _ value: Bool) {
         prefix(key)
         appendRaw(value ? "true" : "false")

@@ -7,26 +7,29 @@ public enum LastWatchedBody {
         var json = JSONWriter()
         json.beginObject()
         json.bool("ok", true)
-        if let item {
-            json.beginObject("data")
-            json.string("type", item.kind.rawValue)
-            json.string("title", item.title)
-            if item.kind == .episode {
-                json.string("show_title", item.showTitle)
-                json.int("season", item.season)
-                json.int("episode", item.episode)
-            }
-            json.int("year", item.year)
-            json.string("poster_url", item.posterURL)
-            json.string("trakt_url", item.traktURL)
-            json.string("watched_at", item.watchedAt)
-            json.endObject()
-        } else {
-            json.null("data")
-        }
+        writeData(item, urlKey: "trakt_url", to: &json)
         json.string("cached_at", Timestamp.format(cachedAt))
         if stale { json.bool("stale", true) }
         json.endObject()
         return json.bytes
+    }
+
+    /// The `data` member: the original keys in their order, movies without the episode keys. Only the
+    /// name of the page link differs between the routes (`trakt_url` here, `url` on `/api/watch/last`).
+    static func writeData(_ item: WatchedItem?, urlKey: String, to json: inout JSONWriter) {
+        guard let item else { return json.null("data") }
+        json.beginObject("data")
+        json.string("type", item.kind.rawValue)
+        json.string("title", item.title)
+        if item.kind == .episode {
+            json.string("show_title", item.showTitle)
+            json.int("season", item.season)
+            json.int("episode", item.episode)
+        }
+        json.int("year", item.year)
+        json.string("poster_url", item.posterURL)
+        json.string(urlKey, item.url)
+        json.string("watched_at", item.watchedAt)
+        json.endObject()
     }
 }

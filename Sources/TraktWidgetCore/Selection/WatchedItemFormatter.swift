@@ -20,7 +20,7 @@ public enum WatchedItemFormatter {
                 title: movie.title,
                 year: movie.year,
                 posterURL: posterURL,
-                traktURL: movie.ids.slug.flatMap(nonEmpty).map { "https://trakt.tv/movies/\($0)" },
+                url: movie.ids.slug.flatMap(nonEmpty).map { "https://trakt.tv/movies/\($0)" },
                 watchedAt: item.watchedAt
             )
         }
@@ -34,7 +34,7 @@ public enum WatchedItemFormatter {
                 episode: episode.number,
                 year: show?.year,
                 posterURL: posterURL,
-                traktURL: episodeURL(showSlug: show?.ids.slug, season: episode.season, number: episode.number),
+                url: episodeURL(showSlug: show?.ids.slug, season: episode.season, number: episode.number),
                 watchedAt: item.watchedAt
             )
         }

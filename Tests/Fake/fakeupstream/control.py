@@ -6,6 +6,7 @@ import json
 import time
 from typing import Any, Callable
 
+from . import simkl
 from .responses import Request, Response, json_response
 from .state import FakeState
 
@@ -107,6 +108,8 @@ _ROUTES: dict[tuple[str, str], Callable[[FakeState, Request], Any]] = {
     ("POST", "/device"): _set_device,
     ("GET", "/counters"): _counters,
     ("GET", "/requests"): _requests,
+    ("GET", "/simkl"): simkl.control,
+    ("POST", "/simkl"): simkl.control,
 }
 # Singular spelling accepted too: POST /_fake/fault reads naturally for "add one fault".
 _ALIASES = {"/fault": "/faults"}

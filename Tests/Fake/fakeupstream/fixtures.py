@@ -21,6 +21,13 @@ REQUIRED = (
     "tmdb-movie.json",
     "tmdb-tv.json",
     "tmdb-error-404.json",
+    "simkl-oauth-pin.json",
+    "simkl-oauth-pin-poll-pending.json",
+    "simkl-sync-activities.json",
+    "simkl-sync-all-items.json",
+    "simkl-error-412.json",
+    "letterboxd-rss-dave.xml",
+    "letterboxd-rss-2020-with-lists.xml",
 )
 OPTIONAL = ("tmdb-configuration.json",)
 
@@ -36,7 +43,8 @@ class Fixtures:
                 continue
             raw = path.read_bytes()
             self._raw[name] = raw
-            self._parsed[name] = json.loads(raw)
+            if name.endswith(".json"):
+                self._parsed[name] = json.loads(raw)
 
     def has(self, name: str) -> bool:
         return name in self._raw

@@ -6,7 +6,7 @@ import re
 from typing import Any, Callable
 from urllib.parse import unquote
 
-from . import tmdb, trakt
+from . import letterboxd, simkl, tmdb, trakt
 from .responses import Request, Response, json_response
 from .state import FakeState
 
@@ -28,6 +28,13 @@ _ROUTES: list[tuple[str, re.Pattern[str], Handler, dict[str, Any]]] = [
         ("GET", r"/3/movie/(?P<tmdb_id>[^/]+)", tmdb.record, {"kind": "movie"}),
         ("GET", r"/3/tv/(?P<tmdb_id>[^/]+)", tmdb.record, {"kind": "tv"}),
         ("GET", r"/3/configuration", tmdb.configuration, {}),
+        # api.simkl.com
+        ("GET", r"/oauth/pin", simkl.pin, {}),
+        ("GET", r"/oauth/pin/(?P<user_code>[^/]+)", simkl.pin_poll, {}),
+        ("GET", r"/sync/activities", simkl.activities, {}),
+        ("GET", r"/sync/all-items/?(?:(?P<kind>shows|anime|movies)/?(?:(?P<status>[a-z]+)/?)?)?", simkl.all_items, {}),
+        # letterboxd.com
+        ("GET", r"/(?P<username>[A-Za-z0-9_-]+)/rss/?", letterboxd.rss, {}),
     ]
 ]
 

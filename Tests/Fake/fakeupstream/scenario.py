@@ -46,14 +46,31 @@ class Scenario:
 
     latency_ms: int = 0
 
+    # api.simkl.com (simkl.py). None = the recorded all-items fixture; an object replaces it.
+    simkl_client_id: str = "test-simkl-client-id"
+    simkl_access_token: str = "test-simkl-token-XYZ"
+    simkl_revoked: bool = False
+    simkl_library: dict[str, Any] | None = None
+    # How an empty library (or an empty delta) is answered: "empty" body, "null" or "{}".
+    simkl_empty_as: str = "empty"
+    # Deep-merged over the activities derived from the library.
+    simkl_activities: dict[str, Any] = field(default_factory=dict)
+    simkl_pin_interval: int = 5
+    simkl_pin_expires_in: int = 900
+
+    # letterboxd.com/{user}/rss/ (letterboxd.py). None = the recorded feed named by letterboxd_feed.
+    letterboxd_users: list[str] = field(default_factory=lambda: ["dave"])
+    letterboxd_feed: str = "letterboxd-rss-dave.xml"
+    letterboxd_items: list[dict[str, Any]] | None = None
+
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 
 # Dict-valued settings are merged key by key so a test can add one TMDB record without restating the rest.
-_MERGED = {"last_activities", "tmdb_movies", "tmdb_tv"}
+_MERGED = {"last_activities", "tmdb_movies", "tmdb_tv", "simkl_activities"}
 _FIELDS = {f.name: f for f in dataclasses.fields(Scenario)}
-_NULLABLE = {"movies", "episodes"}
+_NULLABLE = {"movies", "episodes", "simkl_library", "letterboxd_items"}
 
 
 def _type_ok(name: str, value: Any) -> bool:
@@ -61,7 +78,7 @@ def _type_ok(name: str, value: Any) -> bool:
         return name in _NULLABLE
     default = getattr(Scenario(), name)
     if name in _NULLABLE:
-        return isinstance(value, list)
+        return isinstance(value, dict if name == "simkl_library" else list)
     if isinstance(default, bool):
         return isinstance(value, bool)
     if isinstance(default, int):

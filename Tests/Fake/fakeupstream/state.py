@@ -11,6 +11,8 @@ from .fixtures import Fixtures
 from .interrupter import Interrupter
 from .requestlog import RequestLog
 from .scenario import ScenarioHolder
+from .simkl_state import SimklState
+from .feed_versions import FeedVersions
 from .tokens import DeviceFlow, TokenStore
 
 
@@ -22,6 +24,8 @@ class FakeState:
         self.scenario = ScenarioHolder()
         self.tokens = TokenStore(lenient=demo_mode)
         self.device = DeviceFlow()
+        self.simkl = SimklState()
+        self.letterboxd = FeedVersions()
         self.faults = FaultList()
         self.log = RequestLog()
         self.interrupter = Interrupter()
@@ -35,6 +39,8 @@ class FakeState:
         self.scenario.reset()
         self.tokens.reset()
         self.device.reset()
+        self.simkl.reset()
+        self.letterboxd.reset()
         self.log.reset()
 
     def clear_faults(self, fault_id: int | None = None) -> int:

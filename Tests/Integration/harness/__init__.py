@@ -15,7 +15,8 @@ from .poll import NotReady, wait_until
 from .postgres import PgDatabase, PgError, PgProxy, PgServer
 from .process import free_tcp_port, proc_stats, stop_process, tcp_port_accepts
 from .responder import (TEST_CLIENT_ID, TEST_CLIENT_SECRET, TEST_TMDB_API_KEY, TEST_USERNAME, Responder,
-                        ResponderError, binary_path, responder_env, run_cli, socket_activate_path)
+                        ResponderError, binary_path, provider_overrides, responder_env, run_cli,
+                        socket_activate_path)
 from .response import Headers, Response
 from .stack import Stack
 
@@ -24,6 +25,6 @@ __all__ = [
     "raw_http", "TEST_ORIGINS", "UPSTREAM_LOG_HTTP", "Nginx", "NginxError", "UpstreamLine", "NotReady",
     "wait_until", "PgDatabase", "PgError", "PgProxy", "PgServer", "free_tcp_port", "proc_stats", "stop_process",
     "tcp_port_accepts", "TEST_CLIENT_ID", "TEST_CLIENT_SECRET", "TEST_TMDB_API_KEY", "TEST_USERNAME",
-    "Responder", "ResponderError", "binary_path", "responder_env", "run_cli", "socket_activate_path",
+    "Responder", "ResponderError", "binary_path", "provider_overrides", "responder_env", "run_cli", "socket_activate_path",
     "Headers", "Response", "Stack", "LoadLoops", "burst", "NotifySocket",
 ]

@@ -175,6 +175,13 @@ class FakeUpstream:
         """The device-polling script and what it has consumed so far."""
         return self._call("GET", "/_fake/device")
 
+    def simkl(self, outcomes: list[str] | None = None) -> dict[str, Any]:
+        """Simkl's PIN polling script (pending, slow_down, ok) when given, and its politeness record:
+        all_items_calls, needless_all_items (reads although activities had not moved), suspended."""
+        if outcomes is not None:
+            return self._call("POST", "/_fake/simkl", {"outcomes": outcomes})
+        return self._call("GET", "/_fake/simkl")
+
     def requests(self, path: str | None = None, prefix: str | None = None) -> list[dict[str, Any]]:
         """Logged upstream requests (method, path, query, params, headers, body, json, status, fault)."""
         query = urllib.parse.urlencode({k: v for k, v in (("path", path), ("prefix", prefix)) if v})

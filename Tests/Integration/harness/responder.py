@@ -26,6 +26,9 @@ TEST_CLIENT_ID = "test-client-id"
 TEST_CLIENT_SECRET = "test-client-secret-XYZ"
 TEST_TMDB_API_KEY = "test-tmdb-key-XYZ"
 TEST_USERNAME = "test-user"
+TEST_SIMKL_CLIENT_ID = "test-simkl-client-id"
+TEST_SIMKL_TOKEN = "test-simkl-token-XYZ"
+TEST_LETTERBOXD_USER = "dave"
 
 # Environment variables the responder reads; none leak in from the developer's shell.
 _PASSTHROUGH = ("PATH", "LD_LIBRARY_PATH", "LLVM_PROFILE_FILE")
@@ -74,6 +77,20 @@ def responder_env(fake_url: str, state_dir: Path, refresh_token: str,
         else:
             env[name] = str(value)
     return env
+
+
+def provider_overrides(provider: str, fake_url: str) -> dict[str, Any]:
+    """`responder_env` overrides that switch the responder to Simkl or Letterboxd on the fake (no Trakt
+    variables at all, so the provider is the only one configured)."""
+    trakt_off: dict[str, Any] = {name: None for name in (
+        "TRAKT_CLIENT_ID", "TRAKT_CLIENT_SECRET", "TRAKT_REFRESH_TOKEN", "TRAKT_API_URL", "TRAKT_AUTH_URL")}
+    if provider == "simkl":
+        return {**trakt_off, "WATCH_PROVIDER": "simkl", "SIMKL_API_URL": fake_url,
+                "SIMKL_CLIENT_ID": TEST_SIMKL_CLIENT_ID, "SIMKL_ACCESS_TOKEN": TEST_SIMKL_TOKEN}
+    if provider == "letterboxd":
+        return {**trakt_off, "WATCH_PROVIDER": "letterboxd", "LETTERBOXD_URL": fake_url,
+                "LETTERBOXD_USERNAME": TEST_LETTERBOXD_USER}
+    raise ValueError(f"unknown provider {provider}")
 
 
 def run_cli(args: list[str], env: Mapping[str, str], cwd: Path, timeout: float = 30.0,

@@ -47,7 +47,7 @@ class StackSite:
       reauth()                 the responder's refresh token is dead: a cold responder answers 503
                                REAUTH_REQUIRED
       delay(seconds)           every Trakt/TMDB call takes that much longer
-      api_hits                 GET /api/trakt/last requests nginx has answered
+      api_hits                 GET /api/{trakt,watch}/last requests nginx has answered
       get(path)                a plain HTTP request through nginx
       env(**overrides)         responder environment (e.g. CACHE_TTL=1), before the stack starts
     """
@@ -118,7 +118,8 @@ class StackSite:
     def api_hits(self) -> int:
         if self.nginx is None:
             return 0
-        return sum(1 for line in self.nginx.access_log_text().splitlines() if '"GET /api/trakt/last ' in line)
+        return sum(1 for line in self.nginx.access_log_text().splitlines()
+                   if '"GET /api/trakt/last ' in line or '"GET /api/watch/last ' in line)
 
     def get(self, path: str = "/api/trakt/last") -> Response:
         """A request through nginx, as a browser without a cache would make it."""

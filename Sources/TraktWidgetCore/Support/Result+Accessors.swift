@@ -1,11 +1,11 @@
 /// Optional views of a result, for code that inspects several results side by side.
 extension Result {
-    var failure: Failure? {
+    public var failure: Failure? {
         if case .failure(let error) = self { return error }
         return nil
     }
 
-    var success: Success? {
+    public var success: Success? {
         if case .success(let value) = self { return value }
         return nil
     }
