@@ -81,8 +81,7 @@ let package = Package(
             name: "trakt-widget",
             dependencies: [
                 "Composition", "TraktWidgetCore", "SystemCalls", "Threads", "Logging", "FastCGITransport", "CurlClient",
-                "UpstreamClients", "TokenStorage", "RefreshEngine", "ServiceManager",
-                "SimklProvider",
+                "UpstreamClients", "TokenStorage", "RefreshEngine", "ServiceManager", "SimklProvider",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

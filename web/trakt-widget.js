@@ -1,5 +1,7 @@
 // <trakt-last-watched src="/api/watch/last" refresh="300">: "the last thing I watched" on Trakt, Simkl
-// or Letterboxd (`/api/trakt/last` works too on a Trakt deployment).
+// or Letterboxd (`/api/trakt/last` works too on a Trakt deployment), or "watching now" with a live
+// progress bar while something plays. layout="list" limit="5" with src="/api/watch/history" lists the
+// last few items instead.
 // Dependency-free custom element; attributes and theming in web/README.md. Every piece of API data
 // reaches the DOM as a Text node or an attribute value, never as markup: titles can contain anything.
 
@@ -24,7 +26,7 @@ overflow:hidden;background:var(--_ph)}
 .poster::before{content:"";position:absolute;inset:0;background:var(--_muted);opacity:.45;-webkit-mask:${FILM};mask:${FILM}}
 img{position:absolute;inset:0;width:100%;height:100%;object-fit:cover;opacity:0}
 img.ok{opacity:1}
-.body{display:flex;flex-direction:column;gap:.15em;min-width:0}
+.body{flex:1;display:flex;flex-direction:column;gap:.15em;min-width:0}
 .kicker,.meta{color:var(--_muted);font-size:.85em}
 .kicker{font-size:.78em;font-weight:500;letter-spacing:.02em}
 .title{font-size:1.1em;font-weight:650;line-height:1.25;overflow-wrap:anywhere;
@@ -38,6 +40,14 @@ font-variant-numeric:tabular-nums}
 .skel i{display:block;width:55%;height:.7em;margin:.25em 0;border-radius:.3em;background:var(--_ph)}
 .skel i+i{width:85%;height:1em}
 .skel i+i+i{width:40%;height:.8em}
+.bar{height:.3em;margin-top:.35em;border-radius:.15em;background:var(--_ph);overflow:hidden}
+.bar i{display:block;height:100%;background:var(--_accent);transform-origin:left;transform:scaleX(0)}
+.live .kicker{color:var(--_accent);font-weight:650}
+.list{list-style:none;margin:0;padding:0;display:grid;gap:.5em}
+.list .card{min-height:0;padding:.5em .6em}
+.list .poster{width:var(--trakt-list-poster-width,2.75em)}
+.list .title{font-size:1em;-webkit-line-clamp:1}
+.list .kicker{display:none}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 @media (prefers-reduced-motion:no-preference){img{transition:opacity .3s}a.card{transition:border-color .2s}
 .skel .poster,.skel i{animation:pulse 1s ease-in-out infinite alternate}}
@@ -79,7 +89,21 @@ export const watchedText = (raw, when, now = Date.now()) =>
 
 const PROVIDERS = { trakt: 'Trakt', simkl: 'Simkl', letterboxd: 'Letterboxd' };
 
-const kicker = () => h('span', { class: 'kicker', id: 'k' }, 'Last watched');
+const kicker = (text = 'Last watched', id = 'k') => h('span', { class: 'kicker', id }, text);
+
+// The share of started_at…expires_at that has passed, 0…1; clients compute it so bodies stay cached.
+export const progress = (w, now = Date.now()) => {
+  const start = Date.parse(w.started_at), end = Date.parse(w.expires_at);
+  return end > start ? Math.min(1, Math.max(0, (now - start) / (end - start))) : 0;
+};
+
+const bar = () => h('div', { class: 'bar', part: 'progress', role: 'progressbar', 'aria-label': 'Progress',
+  'aria-valuemin': 0, 'aria-valuemax': 100 }, h('i'));
+
+const setBar = (el, share) => {
+  el.setAttribute('aria-valuenow', Math.round(share * 100));
+  el.firstChild.style.transform = `scaleX(${share})`; // CSSOM, not a style attribute: passes a strict CSP
+};
 
 // The poster box always paints the placeholder; the <img> sits on top, invisible until it has really
 // loaded, and is removed if it fails, so a broken-image icon can never show.
@@ -103,7 +127,8 @@ const skeleton = () =>
   h('div', { class: 'card skel', part: 'card', 'aria-busy': 'true' }, poster(),
     h('div', { class: 'body' }, h('i'), h('i'), h('i'), h('span', { class: 'sr' }, 'Loading…')));
 
-const card = (d, provider) => {
+// `w` marks an item being watched (it has no watched_at); `id` keeps ids unique in a list.
+const card = (d, provider, { w = null, id = '' } = {}) => {
   const ep = d.type === 'episode';
   // Anime with absolute numbering has an episode but no season (Simkl's "E148").
   const label = ep && d.episode != null ? (d.season != null ? `S${d.season} E${d.episode}` : `E${d.episode}`) : null;
@@ -115,7 +140,7 @@ const card = (d, provider) => {
   const raw = String(d.watched_at ?? '');
   const dayOnly = DAY_ONLY.test(raw);
   const when = new Date(raw);
-  const time = isNaN(when) ? null : h('time', {
+  const time = w || isNaN(when) ? null : h('time', {
     datetime: dayOnly ? raw : when.toISOString(),
     title: dayOnly ? when.toLocaleDateString(undefined, { dateStyle: 'full', timeZone: 'UTC' })
       : when.toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'short' }),
@@ -125,25 +150,32 @@ const card = (d, provider) => {
   return h(url ? 'a' : 'div', {
     class: 'card', part: 'card', href: url,
     // Name the link by what was watched and where it opens; year and time follow as its description.
-    'aria-labelledby': url && [ep ? 'k t s' : 'k t', site && 'p'].filter(Boolean).join(' '),
-    'aria-describedby': url && 'm',
+    'aria-labelledby': url && ['k', 't', ep && 's', site && 'p'].filter(Boolean).map((x) => id + x).join(' '),
+    'aria-describedby': url && `${id}m`,
   },
   poster(safeUrl(d.poster_url), heading),
-  h('div', { class: 'body' }, kicker(),
-    h('strong', { class: 'title', part: 'title', id: 't', title: heading }, heading), // tooltip: may be clamped
-    ep && h('span', { class: 'sub', id: 's' }, label && h('span', { class: 'ep' }, label), sub && h('span', {}, sub)),
-    h('span', { class: 'meta', id: 'm' }, d.year ? String(d.year) : null, d.year && time ? ' · ' : null, time),
-    url && site && h('span', { class: 'sr', id: 'p' }, `on ${site}`)));
+  h('div', { class: 'body' }, kicker(w ? 'Watching now' : 'Last watched', `${id}k`),
+    h('strong', { class: 'title', part: 'title', id: `${id}t`, title: heading }, heading), // tooltip: may be clamped
+    ep && h('span', { class: 'sub', id: `${id}s` }, label && h('span', { class: 'ep' }, label), sub && h('span', {}, sub)),
+    h('span', { class: 'meta', id: `${id}m` }, d.year ? String(d.year) : null, d.year && time ? ' · ' : null, time),
+    w && bar(),
+    url && site && h('span', { class: 'sr', id: `${id}p` }, `on ${site}`)));
 };
 
+const list = (items, provider) =>
+  h('ol', { class: 'list', part: 'list', 'aria-label': 'Recently watched' },
+    ...items.map((d, i) => h('li', {}, card(d, provider, { id: `i${i}` }))));
+
 export class TraktLastWatched extends HTMLElement {
-  static observedAttributes = ['src', 'refresh'];
+  static observedAttributes = ['src', 'refresh', 'layout', 'limit'];
   #root = this.attachShadow({ mode: 'open' });
   #view = h('div', { part: 'root' });
   #ctrl = null;
   #timer = 0;
   #last = 0;
   #key; // JSON of the data on screen; undefined until something real was shown
+  #body = null; // the last good answer
+  #ticker = 0; // advances the progress bar while something plays
   #on = false;
 
   constructor() {
@@ -151,6 +183,15 @@ export class TraktLastWatched extends HTMLElement {
     adoptStyles(this.#root);
     this.#root.append(this.#view);
     this.#view.append(skeleton());
+  }
+
+  get #list() {
+    return this.getAttribute('layout') === 'list';
+  }
+
+  get #limit() {
+    const n = parseInt(this.getAttribute('limit'), 10);
+    return n >= 1 && n <= 10 ? n : 5;
   }
 
   get #interval() {
@@ -168,11 +209,12 @@ export class TraktLastWatched extends HTMLElement {
     this.#on = false;
     document.removeEventListener('visibilitychange', this.#schedule);
     clearTimeout(this.#timer);
+    clearInterval(this.#ticker);
     this.#ctrl?.abort();
   }
 
   attributeChangedCallback(name) {
-    if (this.#on) name === 'src' ? this.#load() : this.#schedule();
+    if (this.#on) name === 'refresh' ? this.#schedule() : this.#load();
   }
 
   // Polls only while the tab is visible; on return it refreshes at once if a refresh came due meanwhile.
@@ -190,10 +232,13 @@ export class TraktLastWatched extends HTMLElement {
     try {
       const src = this.getAttribute('src');
       if (!src) throw Error('no src');
-      const res = await fetch(src, { signal: ctrl.signal, headers: { Accept: 'application/json' } });
+      const url = new URL(src, location.href);
+      if (this.#list && !url.searchParams.has('limit')) url.searchParams.set('limit', this.#limit);
+      const res = await fetch(url, { signal: ctrl.signal, headers: { Accept: 'application/json' } });
       const body = await res.json();
       if (!res.ok || !body?.ok) throw Error(body?.code || res.status);
-      this.#render(body.data ?? null, body.provider); // "stale": true is still worth showing as is
+      this.#body = body;
+      this.#render(); // "stale": true is still worth showing as is
     } catch {
       if (ctrl.signal.aborted) return;
       // A failed refresh keeps the card already on screen; only nothing-shown-yet turns into the message.
@@ -204,17 +249,31 @@ export class TraktLastWatched extends HTMLElement {
     this.#schedule();
   }
 
-  #render(data, provider) {
-    const key = JSON.stringify([data, provider]);
-    // Same answer: only age the relative time, so the poster does not flash on every poll.
+  // Also runs every second while something plays: it moves the bar, and once expires_at has passed it
+  // falls back to `data` at once instead of waiting for the next poll.
+  #render = () => {
+    const { data = null, watching = null, provider } = this.#body ?? {};
+    const asList = this.#list && Array.isArray(data);
+    const live = !asList && watching && Date.parse(watching.expires_at) > Date.now() ? watching : null;
+    const key = JSON.stringify([data, live, provider, asList && this.#limit]);
+    // Same answer: only age the relative times, so the poster does not flash on every poll.
     if (key === this.#key) {
-      const time = this.#root.querySelector('time');
-      if (time) time.textContent = watchedText(time.dateTime, new Date(time.dateTime));
-      return;
+      for (const time of this.#root.querySelectorAll('time')) time.textContent = watchedText(time.dateTime, new Date(time.dateTime));
+    } else {
+      this.#key = key;
+      const empty = asList ? !data.length : !data && !live;
+      this.#view.replaceChildren(empty ? message('Nothing watched yet', 'Check back soon')
+        : asList ? list(data.slice(0, this.#limit), provider)
+          : live ? card(live, provider, { w: live }) : card(data, provider));
+      this.#view.classList.toggle('live', !!live);
     }
-    this.#key = key;
-    this.#view.replaceChildren(data ? card(data, provider) : message('Nothing watched yet', 'Check back soon'));
-  }
+    clearInterval(this.#ticker);
+    const el = this.#root.querySelector('.bar');
+    if (el) {
+      setBar(el, progress(live));
+      this.#ticker = setInterval(this.#render, 1000);
+    }
+  };
 }
 
 if (!customElements.get('trakt-last-watched')) customElements.define('trakt-last-watched', TraktLastWatched);

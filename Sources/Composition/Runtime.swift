@@ -81,11 +81,13 @@ public final class Runtime: Sendable {
         self.tokens = tokens
 
         let policy = CachePolicy(ttl: configuration.cacheTTL)
-        // A cold request waits at most for a token refresh, the history round and the TMDB round.
+        // A cold request waits at most for a token refresh, the history round and the TMDB round (a card
+        // request also for the poster images round, after the JSON is out).
         coldWait = configuration.timeouts.total * 3 + 1
         engine = LastWatchedEngine(
             policy: policy, provider: provider, posters: posters, store: store, auth: auth, clock: clock,
-            coldWait: coldWait
+            coldWait: coldWait,
+            posterImages: PosterBytes(http: http, clock: clock), cardPosters: CardPosters(images: configuration.tmdb.images)
         )
         handler = RequestHandler(source: engine, ttl: Int(configuration.cacheTTL), provider: configuration.provider)
     }

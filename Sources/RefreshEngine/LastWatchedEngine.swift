@@ -15,6 +15,11 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     /// Guards `scheduler`. Rank `engineState` (`LockRank`): never held across a fetch or a store call.
     private let lock = ConditionLock(rank: .engineState)
     private var scheduler: RefreshScheduler
+    /// The card variants and history lists of the scheduler's result; rebuilt, off the lock, after it
+    /// changes. Guarded by `lock` too.
+    private var views: WatchViews?
+    /// A refresh has landed and its views are being built: card requests wait for them.
+    private var buildingViews = false
     /// What the refresh thread is doing, for the watchdog; guarded by `lock` too.
     private var refreshActivity = RefreshActivity.stopped
 
@@ -24,14 +29,20 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     private let store: any TokenStore
     private let auth: AuthStatus
     private let clock: WallClock
+    /// Fetches the card's poster images during refreshes (nil: cards show placeholders).
+    private let posterImages: PosterBytes?
+    private let cardPosters: CardPosters
     /// The longest a cold request waits for the first fetch before it is told to come back later.
     private let coldWait: Double
     private let log = Logger.shared
 
     public init(
         policy: CachePolicy, provider: any WatchProvider, posters: PosterResolver?, store: any TokenStore,
-        auth: AuthStatus, clock: WallClock, coldWait: Double
+        auth: AuthStatus, clock: WallClock, coldWait: Double, posterImages: PosterBytes? = nil,
+        cardPosters: CardPosters = CardPosters(images: ImageSettings())
     ) {
+        self.posterImages = posterImages
+        self.cardPosters = cardPosters
         self.provider = provider
         self.posters = posters
         self.store = store
@@ -55,6 +66,8 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
     public func startRefreshThread(freezeWhenExists freezeFile: String? = nil) {
         lock.withLock { refreshActivity = .waiting(lastBeat: Syscalls.monotonicNow()) }
         PosixThread.spawn(name: "tw-refresh") { [self] in
+            // A result restored from the store has no poster images yet; fetch them before waiting.
+            rebuildViews()
             refreshLoop(freezeFile: freezeFile)
             lock.withLock {
                 refreshActivity = .stopped
@@ -106,6 +119,22 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
             default:
                 preconditionFailure("the scheduler answers every request: \(actions)")
             }
+        }
+    }
+
+    public func watchViews() -> WatchViewsLookup {
+        switch lastWatched() {
+        case .failure(let error):
+            return .failure(error)
+        case .result(let result, let maxAge):
+            // Right after a refresh lands, its views are still being built (poster images first): wait
+            // for them rather than send a card without its poster for a whole max-age.
+            let held = lock.withLock {
+                _ = lock.wait(until: { views?.result === result || !buildingViews }, timeout: coldWait)
+                return views?.result === result ? views : nil
+            }
+            let current = held ?? WatchViews(result: result, posters: images(for: result), sources: cardPosters, now: clock.now())
+            return .views(current, maxAge: maxAge)
         }
     }
 
@@ -182,7 +211,10 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
         case .success(let (result, incomplete?)): .partial(result, incomplete.refreshError(for: provider.kind))
         case .failure(let failure): .failure(failure.refreshError(for: provider.kind))
         }
-        let actions = lock.withLock { signal(scheduler.land(landing, now: now)) }
+        let actions = lock.withLock {
+            buildingViews = true
+            return signal(scheduler.land(landing, now: now))
+        }
         for action in actions {
             switch action {
             case .backOff(let until, let failure):
@@ -193,7 +225,36 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
                 preconditionFailure("unexpected action after a landing: \(action)")
             }
         }
+        // After the JSON is out: the card's poster images, then its views (card requests wait for them).
+        rebuildViews()
         return outcome.failure
+    }
+
+    /// Fetches the current result's poster images and renders its views (again the variants the previous
+    /// views held) outside the lock; installs them unless another refresh replaced the result meanwhile.
+    private func rebuildViews() {
+        let (current, previous) = lock.withLock {
+            buildingViews = true
+            return (scheduler.cached, views)
+        }
+        guard let current, previous?.result !== current else {
+            lock.withLock {
+                buildingViews = false
+                lock.broadcast()
+            }
+            return
+        }
+        posterImages?.fetchMissing(cardPosters.urls(for: current.snapshot))
+        let built = WatchViews(result: current, posters: images(for: current), sources: cardPosters, now: clock.now(), previous: previous)
+        lock.withLock {
+            if scheduler.cached === current { views = built }
+            buildingViews = false
+            lock.broadcast()
+        }
+    }
+
+    private func images(for result: CachedResult) -> [String: PosterImage] {
+        posterImages?.images(for: cardPosters.urls(for: result.snapshot)) ?? [:]
     }
 
     /// One refresh through the provider: the cheap change check, then a fetch only when it says so.
@@ -217,8 +278,9 @@ public final class LastWatchedEngine: LastWatchedSource, @unchecked Sendable {
             let now = clock.now()
             // Same content: keep `cached_at`, so the body and its ETag stay stable across refreshes.
             let fetchedAt = previous.flatMap { $0.snapshot == snapshot ? $0.fetchedAt : nil } ?? now
+            // A part missing (what plays now, one of two histories): served, but never as fresh.
             let result = CachedResult(
-                provider: provider.kind, snapshot: snapshot, fetchedAt: fetchedAt, verifiedAt: now,
+                provider: provider.kind, snapshot: snapshot, fetchedAt: fetchedAt, verifiedAt: now, stale: incomplete != nil,
                 posterRetry: retry, mark: mark
             )
             return .success((result, incomplete))

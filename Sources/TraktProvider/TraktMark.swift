@@ -1,27 +1,39 @@
 import FoundationEssentials
 import TraktWidgetCore
 
-/// What the Trakt provider keeps in its `ChangeMark` between refreshes: the `last_activities` marks
-/// the result reflects (absent when unknown, which forces a history fetch), and the newest item of
-/// each history, so a refresh where one side fails keeps that side's last good item.
+/// What the Trakt provider keeps in its `ChangeMark`: the `last_activities` marks the result reflects
+/// (absent when unknown, which forces a history fetch), and, in a mark the change check just read, what
+/// plays now (asked in the same round, so the fetch needs no second call for it).
 struct TraktMark: Equatable {
-    var activities: TraktLastActivities?
-    var sides: HistorySides?
+    /// The playing item before its poster is looked up.
+    struct Playing: Codable, Equatable {
+        var watching: WatchingNow
+        var tmdb: PosterReference?
+    }
 
-    init(activities: TraktLastActivities?, sides: HistorySides?) {
+    var activities: TraktLastActivities?
+    /// Only in a checked mark: nil when idle.
+    var playing: Playing?
+    /// TMDB failed for a poster: the next refresh reads the history again to ask for it.
+    var posterMissing = false
+
+    init(activities: TraktLastActivities?, playing: Playing? = nil, posterMissing: Bool = false) {
         self.activities = activities
-        self.sides = sides
+        self.playing = playing
+        self.posterMissing = posterMissing
     }
 
     init(_ mark: ChangeMark?) {
         activities = mark?["activities"].flatMap { Self.decode(TraktLastActivities.self, $0) }
-        sides = mark?["sides"].flatMap { Self.decode(HistorySides.self, $0) }
+        playing = mark?["playing"].flatMap { Self.decode(Playing.self, $0) }
+        posterMissing = mark?["poster_missing"] != nil
     }
 
     var mark: ChangeMark {
         var values: [String: String] = [:]
         values["activities"] = activities.flatMap(Self.encode)
-        values["sides"] = sides.flatMap(Self.encode)
+        values["playing"] = playing.flatMap(Self.encode)
+        values["poster_missing"] = posterMissing ? "1" : nil
         return ChangeMark(values)
     }
 

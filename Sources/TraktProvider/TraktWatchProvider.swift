@@ -7,9 +7,11 @@ import UpstreamClients
 
 /// Trakt behind the provider protocol, in OAuth mode (`tokens` set) or public mode.
 ///
-/// OAuth, warm: the change check is `last_activities` alone, and nothing more when neither watched
-/// mark moved. Cold (nothing held) or public mode: the check is free and the fetch asks the movie
-/// and episode histories (plus, in OAuth mode, the activity marks) concurrently, then TMDB.
+/// Every refresh asks what plays now (`/users/{id}/watching`). OAuth, warm: the change check is
+/// `last_activities` and `watching` in one round, and nothing more when neither watched mark moved: two
+/// calls. Cold (nothing held) or public mode: the check is free and the fetch asks the mixed history
+/// (`limit=10`, the last item and the recent list in one call), `watching` and, in OAuth mode, the
+/// activity marks concurrently, then TMDB.
 public final class TraktWatchProvider: WatchProvider {
     public let kind = ProviderKind.trakt
     public var requirement: ProviderRequirement { tokens == nil ? .apiKey : .oauthToken }
@@ -28,64 +30,87 @@ public final class TraktWatchProvider: WatchProvider {
     }
 
     public func changeCheck(since mark: ChangeMark?) -> Result<ChangeCheck, ProviderFailure> {
-        guard tokens != nil, let known = TraktMark(mark).activities else { return .success(.changed(mark: nil)) }
-        return authorized { token in TraktAPI.parseLastActivities(http.send(trakt.lastActivitiesRequest(accessToken: token))) }
-            .map { $0 == known ? .unchanged : .changed(mark: TraktMark(activities: $0, sides: nil).mark) }
-            .mapError(providerFailure)
+        guard tokens != nil, TraktMark(mark).activities != nil else { return .success(.changed(mark: nil)) }
+        let answers = round(activities: true, history: false, watching: true)
+        guard case .success(let round) = answers else { return .failure(providerFailure(answers.failure!)) }
+        switch (round.activities!, round.watching!) {
+        case (.failure(let failure), _), (_, .failure(let failure)):
+            // Without what plays now the answer would be half of one: the refresh fails, the held
+            // result is served stale.
+            return .failure(providerFailure(.upstream(failure)))
+        case (.success(let activities), .success(let watching)):
+            // Always "changed", carrying what plays now: the fetch then asks nothing more unless a
+            // watched mark moved.
+            return .success(.changed(mark: TraktMark(activities: activities, playing: Self.playing(watching)).mark))
+        }
     }
 
     public func fetch(_ context: FetchContext) -> Result<FetchOutcome, ProviderFailure> {
-        // Marks read by the change check this cycle are the ones the history reflects; without them
-        // (cold, OAuth) they are asked alongside the history.
-        let known = TraktMark(context.checked).activities
-        return fetchHistory(
-            knownActivities: known, knownSides: TraktMark(context.heldMark).sides, withActivities: tokens != nil && known == nil
-        ).mapError(providerFailure)
+        let checked = context.checked.map { TraktMark($0) }
+        let held = TraktMark(context.heldMark)
+        // The check already read the marks and what plays; the history is asked only when a mark moved,
+        // nothing is held, or TMDB owes a poster. Cold OAuth reads the marks the history reflects with it.
+        let historyMoved = checked == nil || checked?.activities != held.activities || context.held == nil || held.posterMissing
+        let answers = round(
+            activities: tokens != nil && checked == nil, history: historyMoved, watching: checked == nil
+        )
+        guard case .success(let round) = answers else { return .failure(providerFailure(answers.failure!)) }
+        if case .failure(let failure)? = round.history { return .failure(providerFailure(.upstream(failure))) }
+
+        let activities = checked?.activities ?? round.activities?.success
+        var unresolved = round.history?.success.map { entries in
+            entries.compactMap { entry in
+                WatchedItemFormatter.format(entry, posterPath: nil, images: ImageSettings()).map {
+                    UnresolvedItem(item: $0, tmdb: WatchedItemFormatter.posterReference(for: entry))
+                }
+            }
+        } ?? context.held?.recent.map { UnresolvedItem(item: $0, tmdb: nil, fallbackPosterURL: $0.posterURL) } ?? []
+        let playing: TraktMark.Playing?? = checked.map { .some($0.playing) } ?? round.watching?.success.map(Self.playing)
+        if let playing = playing ?? nil {
+            unresolved.append(UnresolvedItem(item: playing.watching.item, tmdb: playing.tmdb))
+        }
+        var (items, retry) = posters.resolve(unresolved)
+        var watching: WatchingNow?
+        if let playing = playing ?? nil {
+            watching = playing.watching
+            watching?.item = items.removeLast()
+        }
+        // What plays now missing (cold or public mode, the watching call failed): served, never as fresh.
+        let missing = round.watching?.failure.map { providerFailure(.upstream($0)) }
+        let mark = TraktMark(activities: tokens == nil ? nil : activities, posterMissing: retry != nil).mark
+        return .success(.updated(WatchSnapshot(recent: items, watching: watching), mark: mark, posterRetry: retry, incomplete: missing))
     }
 
-    private func fetchHistory(
-        knownActivities: TraktLastActivities?, knownSides: HistorySides?, withActivities: Bool
-    ) -> Result<FetchOutcome, RefreshFailure> {
-        typealias Batch = (
-            movie: Result<TraktHistoryItem?, UpstreamFailure>,
-            episode: Result<TraktHistoryItem?, UpstreamFailure>,
-            activities: Result<TraktLastActivities, UpstreamFailure>?
-        )
-        let batch: Result<Batch, RefreshFailure> = authorized { token in
-            var requests = [trakt.historyRequest(.movies, accessToken: token), trakt.historyRequest(.episodes, accessToken: token)]
-            if withActivities { requests.append(trakt.lastActivitiesRequest(accessToken: token)) }
-            let responses = http.send(requests)
-            let result: Batch = (
-                TraktAPI.parseHistory(responses[0]),
-                TraktAPI.parseHistory(responses[1]),
-                withActivities ? TraktAPI.parseLastActivities(responses[2]) : nil
+    /// What one round of Trakt calls answered; nil for a call not made.
+    private struct Round {
+        var activities: Result<TraktLastActivities, UpstreamFailure>?
+        var history: Result<[TraktHistoryItem], UpstreamFailure>?
+        var watching: Result<TraktWatching?, UpstreamFailure>?
+    }
+
+    /// One round of concurrent Trakt calls. A 401 on any of them means the token went bad: `authorized`
+    /// refreshes it and repeats the round once.
+    private func round(activities: Bool, history: Bool, watching: Bool) -> Result<Round, RefreshFailure> {
+        authorized { token in
+            var requests: [UpstreamRequest] = []
+            if activities { requests.append(trakt.lastActivitiesRequest(accessToken: token)) }
+            if history { requests.append(trakt.historyRequest(limit: WatchSnapshot.maximumRecent, accessToken: token)) }
+            if watching { requests.append(trakt.watchingRequest(accessToken: token)) }
+            var responses = http.send(requests).makeIterator()
+            let answers = Round(
+                activities: activities ? TraktAPI.parseLastActivities(responses.next()!) : nil,
+                history: history ? TraktAPI.parseHistory(responses.next()!) : nil,
+                watching: watching ? TraktAPI.parseWatching(responses.next()!) : nil
             )
-            // A 401 on any of them means the token went bad: let `authorized` refresh and retry once.
-            let failures = [result.movie.failure, result.episode.failure, result.activities?.failure].compactMap { $0 }
-            if failures.contains(.unauthorized) { return .failure(.unauthorized) }
-            return .success(result)
+            let failures = [answers.activities?.failure, answers.history?.failure, answers.watching?.failure]
+            return failures.contains(.unauthorized) ? .failure(.unauthorized) : .success(answers)
         }
-        guard case .success(let results) = batch else { return .failure(batch.failure!) }
+    }
 
-        let sideFailures = [results.movie.failure, results.episode.failure].compactMap { $0 }
-        guard let sides = HistorySides.merge(known: knownSides, movie: results.movie, episode: results.episode) else {
-            return .failure(.upstream(UpstreamFailure.mostSevere(sideFailures)))
-        }
-        // With one side missing, the marks would claim a state we did not see: drop them, so the next
-        // refresh fetches history again instead of trusting a half answer.
-        let activities = sideFailures.isEmpty ? (knownActivities ?? results.activities?.success) : nil
-
-        let newest = sides.newest
-        let chosen = newest.flatMap { item in
-            WatchedItemFormatter.format(item, posterPath: nil, images: ImageSettings()).map {
-                UnresolvedItem(item: $0, tmdb: WatchedItemFormatter.posterReference(for: item))
-            }
-        }
-        let (items, retry) = posters.resolve(chosen.map { [$0] } ?? [])
-        // One side failed: serve what is known, and let the failure drive health and the backoff.
-        let missing = sideFailures.isEmpty ? nil : providerFailure(.upstream(UpstreamFailure.mostSevere(sideFailures)))
-        let mark = TraktMark(activities: activities, sides: sides).mark
-        return .success(.updated(WatchSnapshot(recent: items), mark: mark, posterRetry: retry, incomplete: missing))
+    /// Trakt's watching body as the contract's item (poster still to find), nil when idle.
+    private static func playing(_ watching: TraktWatching?) -> TraktMark.Playing? {
+        guard let watching, let now = watching.watchingNow(posterPath: nil, images: ImageSettings()) else { return nil }
+        return TraktMark.Playing(watching: now, tmdb: WatchedItemFormatter.posterReference(for: watching.media))
     }
 
     private func providerFailure(_ failure: RefreshFailure) -> ProviderFailure {

@@ -2,35 +2,52 @@ import CurlClient
 import FoundationEssentials
 import TraktWidgetCore
 
-/// Trakt's history and last-activities endpoints: how to ask, and how to read the answer.
+/// Trakt's history, watching and last-activities endpoints: how to ask, and how to read the answer.
 public struct TraktAPI: Sendable {
-    public enum HistoryKind: String, Sendable {
-        case movies
-        case episodes
-    }
-
     public let settings: TraktSettings
 
     public init(settings: TraktSettings) {
         self.settings = settings
     }
 
-    public func historyRequest(_ kind: HistoryKind, accessToken: String?) -> UpstreamRequest {
+    /// Movies and episodes together, newest first: one call for the last item and the recent list.
+    /// `limit` is always sent: without it Trakt answers 100 items.
+    public func historyRequest(limit: Int, accessToken: String?) -> UpstreamRequest {
         let path = if let username = settings.publicUsername {
-            "/users/\(PercentEncoding.encode(username))/history/\(kind.rawValue)"
+            "/users/\(PercentEncoding.encode(username))/history"
         } else {
-            "/sync/history/\(kind.rawValue)"
+            "/sync/history"
         }
-        return UpstreamRequest(url: settings.apiURL + path + "?limit=1", headers: headers(accessToken: accessToken))
+        return UpstreamRequest(url: settings.apiURL + path + "?limit=\(limit)", headers: headers(accessToken: accessToken))
+    }
+
+    /// `/users/me/watching` with the token, `/users/{username}/watching` in public mode.
+    public func watchingRequest(accessToken: String?) -> UpstreamRequest {
+        let user = settings.publicUsername.map(PercentEncoding.encode) ?? "me"
+        return UpstreamRequest(url: settings.apiURL + "/users/\(user)/watching", headers: headers(accessToken: accessToken))
     }
 
     public func lastActivitiesRequest(accessToken: String?) -> UpstreamRequest {
         UpstreamRequest(url: settings.apiURL + "/sync/last_activities", headers: headers(accessToken: accessToken))
     }
 
-    /// The newest entry, nil for an empty history.
-    public static func parseHistory(_ result: Result<UpstreamResponse, TransportError>) -> Result<TraktHistoryItem?, UpstreamFailure> {
-        decode([TraktHistoryItem].self, from: result).map(\.first)
+    /// The entries, newest first. An entry without a time is skipped, not a failure of the whole list.
+    public static func parseHistory(_ result: Result<UpstreamResponse, TransportError>) -> Result<[TraktHistoryItem], UpstreamFailure> {
+        decode([Skippable<TraktHistoryItem>].self, from: result).map { $0.compactMap(\.value) }
+    }
+
+    private struct Skippable<Value: Decodable>: Decodable {
+        var value: Value?
+
+        init(from decoder: any Decoder) throws {
+            value = try? Value(from: decoder)
+        }
+    }
+
+    /// What plays now; nil for Trakt's 204 (idle).
+    public static func parseWatching(_ result: Result<UpstreamResponse, TransportError>) -> Result<TraktWatching?, UpstreamFailure> {
+        if case .success(let response) = result, response.status == 204 { return .success(nil) }
+        return decode(TraktWatching.self, from: result).map { $0 }
     }
 
     public static func parseLastActivities(_ result: Result<UpstreamResponse, TransportError>) -> Result<TraktLastActivities, UpstreamFailure> {

@@ -11,10 +11,10 @@ import TestSupport
     @Test func sendsUserAgentAndTraktHeaders() throws {
         let fake = try Self.shared.fresh()
         let api = TraktAPI(settings: fake.traktSettings())
-        let result = try fake.client().send(api.historyRequest(.movies, accessToken: nil))
+        let result = try fake.client().send(api.historyRequest(limit: 1, accessToken: nil))
         #expect(try result.get().status == 200)
 
-        let logged = try #require(try fake.requests(path: "/users/test-user/history/movies").last)
+        let logged = try #require(try fake.requests(path: "/users/test-user/history").last)
         #expect(logged.method == "GET")
         #expect(logged.query == "limit=1")
         #expect(logged.headers["user-agent"] == FakeUpstream.userAgent)
@@ -28,25 +28,24 @@ import TestSupport
         let fake = try Self.shared.fresh()
         let token = try fake.tokens().access_token
         let api = TraktAPI(settings: fake.traktSettings(publicUser: nil))
-        let response = try fake.client().send(api.historyRequest(.episodes, accessToken: token)).get()
+        let response = try fake.client().send(api.historyRequest(limit: 2, accessToken: token)).get()
         #expect(response.status == 200)
-        let logged = try #require(try fake.requests(path: "/sync/history/episodes").last)
+        let logged = try #require(try fake.requests(path: "/sync/history").last)
         #expect(logged.headers["authorization"] == "Bearer \(token)")
     }
 
     @Test func concurrentSendReturnsBothInTheOrderGiven() throws {
         let fake = try Self.shared.fresh()
-        // Hold the movies answer back so the episodes transfer finishes first.
-        try fake.addFault(["kind": "latency", "ms": 300, "prefix": "/users/test-user/history/movies"])
+        // Hold the history answer back so the watching transfer finishes first.
+        try fake.addFault(["kind": "latency", "ms": 300, "prefix": "/users/test-user/history"])
         let api = TraktAPI(settings: fake.traktSettings())
         let results = try fake.client().send([
-            api.historyRequest(.movies, accessToken: nil), api.historyRequest(.episodes, accessToken: nil),
+            api.historyRequest(limit: 1, accessToken: nil), api.watchingRequest(accessToken: nil),
         ])
         #expect(results.count == 2)
-        let movie = try #require(try TraktAPI.parseHistory(results[0]).get())
-        let episode = try #require(try TraktAPI.parseHistory(results[1]).get())
-        #expect(movie.movie?.title == "The Dark Knight")
-        #expect(episode.episode?.title == "Pawnee Zoo")
+        let history = try TraktAPI.parseHistory(results[0]).get()
+        #expect(history.first?.movie?.title == "The Dark Knight")
+        #expect(try results[1].get().status == 204)
         #expect(try fake.requests().count == 2)
     }
 
@@ -60,7 +59,7 @@ import TestSupport
         let clock = ContinuousClock()
         var results: [Result<UpstreamResponse, TransportError>] = []
         let elapsed = clock.measure {
-            results = client.send([api.historyRequest(.movies, accessToken: nil), api.historyRequest(.episodes, accessToken: nil)])
+            results = client.send([api.historyRequest(limit: 1, accessToken: nil), api.historyRequest(limit: 2, accessToken: nil)])
         }
         #expect(results.allSatisfy { (try? $0.get().status) == 200 })
         #expect(elapsed >= .milliseconds(300), "the latency fault did not apply")
@@ -72,19 +71,19 @@ import TestSupport
         let client = try fake.client()
         let api = TraktAPI(settings: fake.traktSettings())
         for _ in 0..<3 {
-            let results = client.send([api.historyRequest(.movies, accessToken: nil), api.historyRequest(.episodes, accessToken: nil)])
+            let results = client.send([api.historyRequest(limit: 1, accessToken: nil), api.historyRequest(limit: 2, accessToken: nil)])
             #expect(results.allSatisfy { (try? $0.get().status) == 200 })
         }
         // A smaller batch after a larger one.
-        #expect(try client.send(api.historyRequest(.movies, accessToken: nil)).get().status == 200)
+        #expect(try client.send(api.historyRequest(limit: 1, accessToken: nil)).get().status == 200)
         #expect(try fake.requests().count == 7)
     }
 
     @Test func responseHeadersAreKeyedLowercase() throws {
         let fake = try Self.shared.fresh()
         let api = TraktAPI(settings: fake.traktSettings())
-        let response = try fake.client().send(api.historyRequest(.movies, accessToken: nil)).get()
-        #expect(response.headers["x-pagination-item-count"] == "25")
+        let response = try fake.client().send(api.historyRequest(limit: 1, accessToken: nil)).get()
+        #expect(response.headers["x-pagination-item-count"] == "28")
         #expect(response.headers["x-pagination-limit"] == "1")
         #expect(response.headers["content-type"] == "application/json; charset=utf-8")
         #expect(!response.isHTML)
@@ -109,19 +108,19 @@ import TestSupport
         try fake.addFault(["kind": "hang", "seconds": 10, "count": 1, "prefix": "/users"])
         let client = try fake.client(Timeouts(connect: 2, total: 0.3))
         let api = TraktAPI(settings: fake.traktSettings())
-        let result = client.send(api.historyRequest(.movies, accessToken: nil))
+        let result = client.send(api.historyRequest(limit: 1, accessToken: nil))
         #expect(result.failureValue == .timedOut)
         #expect(TraktAPI.parseHistory(result).failureValue == .transport(.timedOut))
         #expect(UpstreamFailure.transport(.timedOut).code == "TRAKT_TIMEOUT")
         // The same handle works for the next transfer.
-        #expect(try client.send(api.historyRequest(.movies, accessToken: nil)).get().status == 200)
+        #expect(try client.send(api.historyRequest(limit: 1, accessToken: nil)).get().status == 200)
     }
 
     @Test func droppedConnectionIsATransportFailure() throws {
         let fake = try Self.shared.fresh()
         try fake.addFault(["kind": "drop", "count": 1, "prefix": "/users"])
         let api = TraktAPI(settings: fake.traktSettings())
-        let result = try fake.client().send(api.historyRequest(.movies, accessToken: nil))
+        let result = try fake.client().send(api.historyRequest(limit: 1, accessToken: nil))
         guard case .failure(let error) = result else {
             Issue.record("expected a transport failure, got \(result)")
             return
@@ -136,12 +135,12 @@ import TestSupport
         try fake.addFault(["kind": "status", "status": 200, "body": huge, "count": 1, "prefix": "/users"])
         let client = try fake.client()
         let api = TraktAPI(settings: fake.traktSettings())
-        let result = client.send(api.historyRequest(.movies, accessToken: nil))
+        let result = client.send(api.historyRequest(limit: 1, accessToken: nil))
         guard case .failure = result else {
             Issue.record("a body over the cap was accepted")
             return
         }
-        #expect(try client.send(api.historyRequest(.movies, accessToken: nil)).get().body.count < 10_000)
+        #expect(try client.send(api.historyRequest(limit: 1, accessToken: nil)).get().body.count < 10_000)
     }
 
     @Test func postSendsTheBody() throws {

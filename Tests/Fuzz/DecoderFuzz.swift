@@ -2,7 +2,7 @@
 //
 // Each input is decoded as every upstream body the responder reads, with the production decoder
 // (FoundationEssentials' JSONDecoder), and what decodes is pushed down the same path production takes:
-//   [TraktHistoryItem]   -> NewestItem -> WatchedItemFormatter -> LastWatchedBody -> ETag
+//   [TraktHistoryItem]   -> first/last -> WatchedItemFormatter -> LastWatchedBody -> ETag
 //   TraktLastActivities  -> JSONEncoder (PersistedResult) -> JSONDecoder, must round-trip
 //   TMDBDetails          -> ImageSettings.posterURL
 //   OAuthGrant           -> TokenPair (expiresAt) -> JSONEncoder (token store) -> HealthReport body
@@ -38,9 +38,7 @@ private func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure
 }
 
 private func exercise(history items: [TraktHistoryItem]) {
-    let movie = items.first { $0.movie != nil }
-    let episode = items.first { $0.episode != nil }
-    for candidate in [NewestItem.choose(movie: movie, episode: episode), items.first, items.last] {
+    for candidate in [items.first, items.last] {
         guard let candidate else { continue }
         let reference = WatchedItemFormatter.posterReference(for: candidate)
         _ = reference?.path

@@ -408,7 +408,8 @@ def test_no_fastcgi_keepalive_anywhere():
 def test_cache_settings():
     directives = [d for _, d in directives_by_depth(LOCATIONS_FILE.read_text())]
     key = [d for d in directives if d.startswith("fastcgi_cache_key")]
-    assert key == ['fastcgi_cache_key "$request_method $uri"']
+    # The query string is not in the key, only the parameters the responder reads (card.svg, history).
+    assert key == ['fastcgi_cache_key "$request_method $uri$trakt_cache_variant"']
     for required in ("fastcgi_cache trakt_widget", "fastcgi_cache_lock on",
                      "fastcgi_cache_use_stale error timeout updating http_500 http_503",
                      "fastcgi_cache_background_update on", "fastcgi_cache off"):

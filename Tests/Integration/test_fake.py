@@ -231,6 +231,40 @@ def test_mixed_history_is_newest_first(fake: FakeUpstream) -> None:
     assert newest[0]["movie"]["title"] == "Newer"
 
 
+def test_watching_is_204_when_idle_and_the_body_when_playing(fake: FakeUpstream) -> None:
+    token = fake.tokens()["access_token"]
+    idle = trakt_get(fake, "/users/me/watching", token)
+    assert (idle.status, idle.body) == (204, b"")
+    assert trakt_get(fake, "/users/test-user/watching").status == 204
+    playing = json.loads((FIXTURES / "trakt-watching-episode.json").read_text())
+    fake.scenario(watching=playing)
+    assert trakt_get(fake, "/users/me/watching", token).json() == playing
+    assert trakt_get(fake, "/users/test-user/watching").json()["episode"]["title"] == "Wedding Day"
+
+
+def test_watching_me_needs_a_token_and_private_profiles_their_owner(fake: FakeUpstream) -> None:
+    assert trakt_get(fake, "/users/me/watching").status == 401
+    assert trakt_get(fake, "/users/private-user/watching").status == 401
+    assert trakt_get(fake, "/users/nobody-here/watching").status == 404
+    assert trakt_get(fake, "/users/me/watching", "not-a-token").status == 401
+
+
+def test_images_are_real_pngs_at_the_poster_sizes(fake: FakeUpstream) -> None:
+    small = http_request(fake.url + "/t/p/w92/fake-movie-155.jpg")
+    large = http_request(fake.url + "/t/p/w154/fake-movie-155.jpg")
+    for response, width in ((small, 92), (large, 154)):
+        assert response.status == 200 and response.headers["Content-Type"] == "image/png"
+        assert response.body[:8] == b"\x89PNG\r\n\x1a\n"
+        assert int.from_bytes(response.body[16:20], "big") == width
+    assert 8_000 < len(large.body) < 20_000, "about the size of TMDB's w154 JPEG"
+    assert http_request(fake.url + "/t/p/w154/fake-movie-155.jpg").body == large.body
+    assert http_request(fake.url + "/t/p/w154/other.jpg").body != large.body
+    fake.scenario(tmdb_images={"fake-movie-155.jpg": None})
+    missing = http_request(fake.url + "/t/p/w154/fake-movie-155.jpg")
+    assert missing.status == 404 and missing.headers["Content-Type"] == "text/plain"
+    assert http_request(fake.url + "/t/p/w3000/x.jpg").status == 404
+
+
 def test_last_activities_follow_the_history(fake: FakeUpstream) -> None:
     token = fake.tokens()["access_token"]
     before = trakt_get(fake, "/sync/last_activities", token).json()

@@ -72,8 +72,9 @@ def compact(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def expected_last_body(data: dict[str, Any] | None, cached_at: str, stale: bool = False) -> bytes:
-    body: dict[str, Any] = {"ok": True, "data": data, "cached_at": cached_at}
+def expected_last_body(data: dict[str, Any] | None, cached_at: str, stale: bool = False,
+                       watching: dict[str, Any] | None = None) -> bytes:
+    body: dict[str, Any] = {"ok": True, "data": data, "watching": watching, "cached_at": cached_at}
     if stale:
         body["stale"] = True
     return compact(body)
@@ -222,7 +223,7 @@ def test_episode_keys_and_poster_from_the_show(fake: FakeUpstream, responder: St
     response = call(responder().sock)
     assert response.status == 200
     parsed = json.loads(response.body, object_pairs_hook=lambda pairs: pairs)
-    assert [k for k, _ in parsed] == ["ok", "data", "cached_at"]
+    assert [k for k, _ in parsed] == ["ok", "data", "watching", "cached_at"]
     assert [k for k, _ in dict(parsed)["data"]] == [
         "type", "title", "show_title", "season", "episode", "year", "poster_url", "trakt_url", "watched_at"]
     cached_at = response.json()["cached_at"]
@@ -236,7 +237,7 @@ def test_episode_keys_and_poster_from_the_show(fake: FakeUpstream, responder: St
     counts = fake.counters()
     assert counts.get("/3/tv/1399") == 1, counts  # the show's TMDB id ...
     assert "/3/tv/1551830" not in counts and "/3/movie/1551830" not in counts, counts  # ... never the episode's
-    assert "/3/movie/155" not in counts, counts  # the older movie needs no poster
+    assert counts.get("/3/movie/155") == 1, counts  # the older movie is a recent item too
 
 
 @pytest.mark.parametrize("title", [None, ""])
@@ -259,9 +260,10 @@ def test_newest_of_movie_and_episode_wins(fake: FakeUpstream, responder: StartRe
     data = data_of(call(responder().sock))
     assert data is not None and data["type"] == newer and data["watched_at"] == new
     counts = fake.counters()
-    assert counts.get("/sync/history/movies") == 1 and counts.get("/sync/history/episodes") == 1
-    assert tmdb_calls(fake) == 1  # only the winner's poster is looked up
-    assert ("/3/movie/155" in counts) == (newer == "movie") and ("/3/tv/1399" in counts) == (newer == "episode")
+    # One mixed history call; both are recent items (the history list and the card show them), so both
+    # posters are looked up, once each.
+    assert counts.get("/sync/history") == 1 and counts.get("/users/me/watching") == 1
+    assert counts.get("/3/movie/155") == 1 and counts.get("/3/tv/1399") == 1 and tmdb_calls(fake) == 2
 
 
 def test_empty_history(fake: FakeUpstream, responder: StartResponder) -> None:
@@ -340,7 +342,7 @@ def test_trakt_down_while_cold_is_503(fake: FakeUpstream, responder: StartRespon
     response = call(proc.sock)
     assert_unavailable(response)
     assert b"Cloudflare" not in response.body and b"blocked" not in response.body
-    assert fake.count("/sync/history/movies") >= 1  # it did try
+    assert fake.count("/sync/history") >= 1  # it did try
     health = call(proc.sock, path=HEALTH)
     assert health.status == 503 and health.json()["ok"] is False
     assert health.json()["upstream"]["last_error_code"]
@@ -470,7 +472,7 @@ def test_bad_request_uris(fake: FakeUpstream, responder: StartResponder) -> None
     assert_error(not_utf8, 400, "BAD_REQUEST")
     with_query = call(proc.sock, params={"REQUEST_URI": LAST + "?callback=x&_=1"})
     assert data_of(with_query) is not None  # a query string does not change the route
-    assert fake.count("/sync/history/movies") == 1
+    assert fake.count("/sync/history") == 1
 
 
 def test_head_on_an_error_has_no_body(fake: FakeUpstream, responder: StartResponder) -> None:
@@ -572,10 +574,10 @@ def test_stampede_of_cold_requests_makes_one_fetch(fake: FakeUpstream, responder
     assert len({r.body for r in responses}) == 1
     assert data_of(responses[0])["title"] == "The Dark Knight"  # type: ignore[index]
     counts = fake.counters()
-    assert counts.get("/sync/history/movies") == 1, counts
-    assert counts.get("/sync/history/episodes") == 1, counts
+    assert counts.get("/sync/history") == 1, counts
+    assert counts.get("/users/me/watching") == 1, counts
     assert counts.get("/sync/last_activities", 0) <= 1 and counts.get("/oauth/token", 0) <= 1, counts
-    assert tmdb_calls(fake) <= 1, counts
+    assert tmdb_calls(fake) <= 10, counts  # the recent items' posters, each once
     # All of them were sent before the first answer came back: they really were simultaneous and cold.
     assert max(sent_at) < min(answered_at), f"sends spread over {max(sent_at) - min(sent_at):.2f} s"
 
@@ -650,7 +652,7 @@ def test_sigterm_finishes_the_request_in_flight(fake: FakeUpstream, responder: S
     thread = threading.Thread(target=client)
     thread.start()
     # Cold cache: the request is waiting on the fetch, which is waiting on Trakt.
-    wait_until(lambda: any(r["path"] == "/sync/history/movies" and r["status"] is None for r in fake.requests()),
+    wait_until(lambda: any(r["path"] == "/sync/history" and r["status"] is None for r in fake.requests()),
                10, "the history request in flight at the fake")
     signalled = time.monotonic()
     proc.signal(signal.SIGTERM)
@@ -675,7 +677,7 @@ def test_public_mode_uses_no_oauth(fake: FakeUpstream, responder: StartResponder
     assert data_of(call(proc.sock))["title"] == "The Dark Knight"  # type: ignore[index]
     counts = fake.counters()
     assert not any(p.startswith(("/oauth", "/sync")) for p in counts), counts
-    assert counts.get("/users/test-user/history/movies") == 1 and counts.get("/users/test-user/history/episodes") == 1
+    assert counts.get("/users/test-user/history") == 1 and counts.get("/users/test-user/watching") == 1
     for request in trakt_requests(fake):
         assert "authorization" not in request["headers"], request
         assert request["headers"].get("trakt-api-key") == TEST_CLIENT_ID
@@ -696,7 +698,7 @@ def test_trakt_requests_carry_the_required_headers(fake: FakeUpstream, responder
         10, "a Trakt call with the rotated token")
     user_agent = f"trakt-widget/{version()}"
     requests = trakt_requests(fake)
-    assert {r["path"] for r in requests} >= {"/oauth/token", "/sync/history/movies", "/sync/history/episodes"}
+    assert {r["path"] for r in requests} >= {"/oauth/token", "/sync/history", "/users/me/watching"}
     for request in requests:
         headers = request["headers"]
         assert headers.get("user-agent") == user_agent, request
@@ -845,7 +847,7 @@ def test_plain_cgi_mode(fake: FakeUpstream, cli_env: Callable[..., dict[str, str
     response = check_invariants(first.stdout, "GET")
     assert data_of(response)["title"] == "The Dark Knight"  # type: ignore[index]
     counts = fake.counters()
-    assert counts.get("/sync/history/movies") == 1
+    assert counts.get("/sync/history") == 1
     # A second process within the TTL answers from the persisted result, without any upstream call.
     second = run_cli([], cgi_env(base), tmp_path)
     assert second.returncode == 0, second.stderr

@@ -21,7 +21,8 @@ WATCH = "/api/watch/last"
 StartResponder = Callable[..., Responder]
 DATA_KEYS_EPISODE = ["type", "title", "show_title", "season", "episode", "year", "poster_url", "url", "watched_at"]
 DATA_KEYS_MOVIE = ["type", "title", "year", "poster_url", "url", "watched_at"]
-TOP_KEYS = ["ok", "data", "provider", "rating", "rewatch", "cached_at"]
+# `watching` (what plays now) is Trakt's only: always null for Simkl and Letterboxd.
+TOP_KEYS = ["ok", "data", "watching", "provider", "rating", "rewatch", "cached_at"]
 FAKE_TMDB_IMAGE = "https://image.tmdb.org/t/p/w500"
 
 
@@ -37,7 +38,7 @@ def body(response: Response) -> dict[str, Any]:
 def ok_data(response: Response) -> dict[str, Any] | None:
     assert response.status == 200, response.body
     answer = body(response)
-    assert list(answer)[:6] == TOP_KEYS
+    assert list(answer)[:7] == TOP_KEYS and answer["watching"] is None
     return answer["data"]
 
 

@@ -392,7 +392,8 @@ SIDE_FAULTS = {
     "hang": {"kind": "hang", "seconds": 30},
     "429": {"kind": "rate_limit", "retry_after": 6},
 }
-SIDES = {"movies": "/sync/history/movies", "episodes": "/sync/history/episodes"}
+# One refresh reads two things from Trakt: the mixed history and what plays now.
+SIDES = {"history": "/sync/history", "watching": "/users/me/watching"}
 
 
 @pytest.mark.parametrize("fault", list(SIDE_FAULTS))
@@ -403,21 +404,19 @@ def test_half_answer_after_a_good_refresh_keeps_that_side(side: str, fault: str,
     proc = responder(FAST)
     assert last(proc)["data"]["title"] == "Newest Movie"
     fake.fault(prefix=SIDES[side], **SIDE_FAULTS[fault])
-    # Make the other side change, so the refresh must fetch both histories again.
-    if side == "movies":
-        fake.scenario(episodes=[episode("2026-10-01T20:00:00.000Z", "Changed"), OLD_EPISODE])
-    else:
-        fake.scenario(movies=[{**MOVIE, "watched_at": "2026-11-21T20:00:00.000Z"}])
+    # Make the history change (an episode older than the movie), so the refresh must fetch it again.
+    fake.scenario(episodes=[episode("2026-10-01T20:00:00.000Z", "Changed"), OLD_EPISODE])
     before = fake.count(SIDES[side])
     wait_until(lambda: last(proc) and fake.count(SIDES[side]) > before, DEADLINE, "a refresh hitting the fault")
     traffic = run_traffic([proc], 2.5)
     bodies = [body for status, body, _ in traffic.answers]
     assert traffic.statuses() == {200: len(traffic.answers)}, traffic.statuses()
-    # The failing side's last good item is kept: never the older other side as if it were current.
+    # The last good item stays the answer; a refresh that missed a part is never served as fresh.
     assert all(body["data"]["title"] == "Newest Movie" for body in bodies), {b["data"]["title"] for b in bodies}
+    assert any(body.get("stale") for body in bodies), "the half answer was served as fresh"
     if fault == "429":
         # Retry-After (6 s) is honoured: no Trakt call for either side after the 429 while it runs.
-        calls = fake.requests(prefix="/sync")
+        calls = [c for c in fake.requests() if c["path"].startswith(("/sync", "/users"))]
         for limited_at in (c["time"] for c in calls if c["status"] == 429):
             # The other calls of the same refresh start with it; none may start before Retry-After.
             early = [c for c in calls if limited_at + 1.0 < c["time"] < limited_at + 5.5]
@@ -433,10 +432,15 @@ def test_half_answer_on_a_cold_start_is_never_published(side: str, fault: str, f
     fault_id = fake.fault(prefix=SIDES[side], **SIDE_FAULTS[fault])
     proc = responder(FAST)
     answer = proc.request()
-    # Nothing is known for the failing side: a failed refresh, never the other side's item as current.
-    assert answer.status == 503 and answer.json()["code"] == "UPSTREAM_UNAVAILABLE", answer.body
+    if side == "history":
+        # No history, nothing to show: a failed refresh.
+        assert answer.status == 503 and answer.json()["code"] == "UPSTREAM_UNAVAILABLE", answer.body
+    else:
+        # The history is whole but what plays now is unknown: served, flagged stale, never as fresh.
+        assert answer.status == 200 and answer.json()["stale"] is True and answer.json()["watching"] is None, answer.body
     fake.clear_faults(fault_id)
-    body = wait_until(lambda: (a := proc.request()).status == 200 and a.json(), DEADLINE, "the first whole answer")
+    body = wait_until(lambda: (a := proc.request()).status == 200 and not a.json().get("stale") and a.json(), DEADLINE,
+                      "the first whole answer")
     assert body["data"]["title"] == "Newest Movie"
     assert_pair_survived(fake, lambda: file_refresh_token(proc.state_dir))
 

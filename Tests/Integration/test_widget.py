@@ -788,3 +788,188 @@ def test_reduced_motion_stops_skeleton_animation(local_page, browser):
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia",
                             {"features": [{"name": "prefers-reduced-motion", "value": "reduce"}]})
     assert driver.execute_script(read) == "none"
+
+
+# =========================================================================== the SVG card as an <img>
+
+def png_pixels(png: bytes) -> tuple[int, int, list[list[tuple[int, ...]]]]:
+    """(width, height, rows of RGB(A) tuples) of a non-interlaced 8-bit RGB/RGBA PNG (Chromium's screenshots)."""
+    width, height, depth, color = struct.unpack(">IIBB", png[16:26])
+    assert depth == 8 and color in (2, 6), "only 8-bit RGB/RGBA"
+    channels = 4 if color == 6 else 3
+    data, pos = b"", 8
+    while pos < len(png):
+        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        if kind == b"IDAT":
+            data += png[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    raw, stride, rows, prev = zlib.decompress(data), width * channels, [], bytearray(width * channels)
+    for y in range(height):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            left = line[i - channels] if i >= channels else 0
+            up, corner = prev[i], prev[i - channels] if i >= channels else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 0xFF
+            elif kind == 2:
+                line[i] = (line[i] + up) & 0xFF
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 0xFF
+        rows.append([tuple(line[x * channels:x * channels + 3]) for x in range(width)])
+        prev = line
+    return width, height, rows
+
+
+@pytest.fixture
+def card_site(fake, make_stack):
+    """The real stack with the fake as image.tmdb.org, so the card embeds real poster bytes."""
+    fake.scenario(movies=[trakt_movie(ago_iso(hours=3), title="Severance of Light", tmdb=155)], episodes=[])
+    return make_stack({"TMDB_IMAGE_URL": fake.url + "/t/p"})
+
+
+SHOW_IMG = """
+document.body.style.margin = '0';
+document.body.style.background = arguments[1];
+document.body.innerHTML = '';
+const img = document.createElement('img');
+img.id = 'card';
+img.alt = 'Last watched';
+img.src = arguments[0];
+document.body.append(img);
+"""
+
+
+@pytest.mark.parametrize("theme, media, background", [
+    ("light", "light", (0xFF, 0xFF, 0xFF)),
+    ("dark", "light", (0x0D, 0x11, 0x17)),
+    ("auto", "dark", (0x0D, 0x11, 0x17)),
+    ("auto", "light", (0xFF, 0xFF, 0xFF)),
+])
+def test_card_renders_as_an_img_at_its_size(browser, card_site, theme, media, background):
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": media}]})
+    try:
+        # A page of the same origin: Chromium keeps an about:blank page from loading loopback images,
+        # and the demo page's CSP (img-src 'self') is what a portfolio page would have.
+        browser.get(card_site.base_url + "/")
+        url = f"{card_site.base_url}/api/watch/card.svg?theme={theme}&width=420"
+        browser.execute_script(SHOW_IMG, url, "#777777")
+        WebDriverWait(browser, TIMEOUT).until(lambda d: d.execute_script(
+            "const i = document.getElementById('card'); return i.complete && i.naturalWidth > 0"), "the card never loaded")
+        size = browser.execute_script("const i = document.getElementById('card'); return [i.naturalWidth, i.naturalHeight]")
+        assert size == [420, 128]
+        png = browser.find_element(By.ID, "card").screenshot_as_png
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / f"card-{theme}-{media}.png").write_bytes(png)
+        width, height, rows = png_pixels(png)
+        assert (width, height) == (420, 128)
+        # Card background, well away from text and poster.
+        assert all(abs(a - b) <= 2 for a, b in zip(rows[120][300], background))
+        # The poster region (x 16–80, y 16–112) shows the fake poster's two coloured bands, not a placeholder.
+        region = {rows[y][x] for y in range(20, 108, 4) for x in range(20, 76, 4)}
+        assert len(region) >= 2 and background not in region
+        # Text was drawn: the title line has pixels far from the background.
+        title_band = [rows[y][x] for y in range(40, 56) for x in range(94, 300)]
+        assert any(sum(abs(a - b) for a, b in zip(p, background)) > 200 for p in title_band)
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+        browser.get("about:blank")
+
+
+# =========================================================================== watching now, and the list layout
+
+ADD_WIDGET = """
+const el = document.createElement('trakt-last-watched');
+el.id = arguments[0];
+for (const [k, v] of Object.entries(arguments[1])) el.setAttribute(k, v);
+document.querySelector('.grid').replaceChildren(el);
+"""
+
+# One widget by id: its visible text, kicker, progress (aria-valuenow and the bar's exact scale) and rows.
+READ_ONE = """
+const r = document.getElementById(arguments[0]).shadowRoot;
+const bar = r.querySelector('[role=progressbar]');
+const fill = bar && bar.firstChild.style.transform.match(/scaleX\\(([0-9.e-]+)\\)/);
+return {
+  text: r.querySelector('[part~=root]').innerText,
+  kicker: r.querySelector('.kicker') && r.querySelector('.kicker').textContent,
+  now: bar && Number(bar.getAttribute('aria-valuenow')), scale: fill && Number(fill[1]),
+  rows: [...r.querySelectorAll('li .title')].map(t => t.textContent),
+  loading: !!r.querySelector('.skel'),
+};
+"""
+
+
+def playing(kind: str, started_s: float, ends_s: float) -> dict:
+    now = dt.datetime.now(dt.timezone.utc)
+    window = {"started_at": (now + dt.timedelta(seconds=started_s)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+              "expires_at": (now + dt.timedelta(seconds=ends_s)).strftime("%Y-%m-%dT%H:%M:%S.000Z")}
+    if kind == "movie":
+        return {**window, "action": "checkin", "type": "movie",
+                "movie": {"title": "Super 8", "year": 2011, "ids": {"trakt": 2, "slug": "super-8-2011", "tmdb": 37686}}}
+    return {**window, "action": "scrobble", "type": "episode",
+            "episode": {"season": 0, "number": 2, "title": "Wedding Day", "ids": {"trakt": 2, "tmdb": 62133}},
+            "show": {"title": "Breaking Bad", "year": 2008, "ids": {"trakt": 1, "slug": "breaking-bad", "tmdb": 1396}}}
+
+
+def read_one(driver, widget_id):
+    return driver.execute_script(READ_ONE, widget_id)
+
+
+def wait_one(driver, widget_id, check, what):
+    return WebDriverWait(driver, TIMEOUT, poll_frequency=0.2).until(
+        lambda d: (lambda w: w if not w["loading"] and check(w) else False)(read_one(d, widget_id)), what)
+
+
+def test_watching_idle_then_movie_then_episode_with_a_moving_bar(page, site):
+    site.env(CACHE_TTL=1)
+    site.answer(trakt_movie(ago_iso(hours=2)))
+    site.fake.tmdb("movie", 37686, poster_path=site.poster_ok)
+    driver = page()
+    driver.execute_script(ADD_WIDGET, "live", {"src": "/api/watch/last", "refresh": "1"})
+    idle = wait_one(driver, "live", lambda w: "The Matrix" in w["text"], "the idle card")
+    assert idle["kicker"] == "Last watched" and idle["now"] is None
+
+    site.fake.scenario(watching=playing("movie", -20, 40))
+    movie = wait_one(driver, "live", lambda w: w["kicker"] == "Watching now" and "Super 8" in w["text"], "the movie playing")
+    assert 20 <= movie["now"] <= 60
+    first = movie["scale"]
+    later = wait_one(driver, "live", lambda w: w["scale"] and w["scale"] > first + 0.02, "the bar advancing")
+    assert later["now"] >= movie["now"]
+    shot(driver, "watching-movie")
+
+    site.fake.scenario(watching=playing("episode", -10, 50))
+    episode = wait_one(driver, "live", lambda w: "Breaking Bad" in w["text"], "the episode playing")
+    assert episode["kicker"] == "Watching now" and "Wedding Day" in episode["text"] and episode["now"] < 40
+    shot(driver, "watching-episode")
+
+
+def test_watching_falls_back_to_data_once_it_expires(page, site):
+    site.answer(trakt_movie(ago_iso(hours=2)))
+    site.fake.scenario(watching=playing("movie", -30, 4))
+    driver = page()
+    driver.execute_script(ADD_WIDGET, "ending", {"src": "/api/trakt/last", "refresh": "300"})
+    wait_one(driver, "ending", lambda w: w["kicker"] == "Watching now", "the movie playing")
+    hits = site.api_hits
+    done = wait_one(driver, "ending", lambda w: w["kicker"] == "Last watched", "the fall-back to data")
+    assert "The Matrix" in done["text"] and done["now"] is None
+    assert site.api_hits == hits, "fell back without asking the API again"
+
+
+def test_list_layout_shows_the_last_items(page, site):
+    items = [trakt_movie(ago_iso(hours=n + 1), title=f"Film {n}", tmdb=700 + n) for n in range(0, 6, 2)]
+    items += [trakt_episode(ago_iso(hours=n + 1), title=f"Episode {n}", number=n + 1) for n in range(1, 6, 2)]
+    site.answer(*items)
+    driver = page()
+    driver.execute_script(ADD_WIDGET, "list", {"src": "/api/watch/history", "layout": "list", "limit": "4"})
+    shown = wait_one(driver, "list", lambda w: len(w["rows"]) == 4, "four rows")
+    assert shown["rows"] == ["Film 0", "Severance", "Film 2", "Severance"]
+    assert "Episode 1" in shown["text"] and "S2 E2" in shown["text"]
+    WebDriverWait(driver, TIMEOUT).until(lambda d: d.execute_script(
+        "return [...document.getElementById('list').shadowRoot.querySelectorAll('img')]"
+        ".every(i => i.complete && i.naturalWidth > 0 && getComputedStyle(i).opacity === '1')"), "the posters")
+    assert not broken_images(driver)
+    shot(driver, "list")

@@ -56,7 +56,7 @@ import UpstreamClients
         {"ok":true,"data":{"type":"movie","title":"The Dark Knight","year":2008,\
         "poster_url":"https://image.tmdb.org/t/p/w500/fake-movie-155.jpg",\
         "trakt_url":"https://trakt.tv/movies/the-dark-knight-2008","watched_at":"2014-03-31T09:28:53.000Z"},\
-        "cached_at":"2025-10-28T12:34:56.000Z"}
+        "watching":null,"cached_at":"2025-10-28T12:34:56.000Z"}
         """)
 
         let response = RequestHandler(source: engine, ttl: 300).respond(to: HTTPRequest(method: "GET", path: "/api/trakt/last"))

@@ -88,9 +88,7 @@ enum FuzzRegressions {
     static func replayDecoder(_ input: Data) throws {
         let decoder = JSONDecoder()
         if let items = try? decoder.decode([TraktHistoryItem].self, from: input) {
-            let movie = items.first { $0.movie != nil }
-            let episode = items.first { $0.episode != nil }
-            for candidate in [NewestItem.choose(movie: movie, episode: episode), items.first, items.last] {
+            for candidate in [items.first, items.last] {
                 guard let candidate else { continue }
                 let reference = WatchedItemFormatter.posterReference(for: candidate)
                 let item = WatchedItemFormatter.format(

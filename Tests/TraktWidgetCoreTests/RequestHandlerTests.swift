@@ -276,3 +276,75 @@ struct StubSource: LastWatchedSource {
         #expect(Self.handler(.simkl).respond(to: HTTPRequest(method: "POST", path: "/api/watch/last")).status == 405)
     }
 }
+
+@Suite struct CardAndHistoryRouteTests {
+    static let cached = RequestHandlerTests.cached
+    static let healthy = RequestHandlerTests.healthy
+    static func handler(_ lookup: LastWatchedLookup) -> RequestHandler { RequestHandlerTests.handler(lookup) }
+    static func errorCode(_ response: HTTPResponse) -> String? { RequestHandlerTests.errorCode(response) }
+
+    static func get(_ path: String, _ query: String = "", headers: [String: String] = [:], _ lookup: LastWatchedLookup = .result(cached, maxAge: 42)) -> HTTPResponse {
+        handler(lookup).respond(to: HTTPRequest(method: "GET", path: path, query: query, headers: headers))
+    }
+
+    @Test(arguments: ["/api/watch/card.svg", "/api/trakt/card.svg"])
+    func cardIsAnSVGWithStrongETagAndCacheControl(_ path: String) {
+        let response = Self.get(path, "theme=dark&width=300")
+        #expect(response.status == 200)
+        #expect(response.header("Content-Type") == "image/svg+xml; charset=utf-8")
+        #expect(response.header("Cache-Control") == "public, max-age=42, stale-while-revalidate=300, stale-if-error=86400")
+        let etag = response.header("ETag")
+        #expect(etag == EntityTag.of(response.body) && etag?.hasPrefix("W/") == false)
+        #expect(String(decoding: response.body, as: UTF8.self).contains("Last watched: Amélie"))
+        let again = Self.get(path, "theme=dark&width=300", headers: ["if-none-match": etag!])
+        #expect(again.status == 304 && again.body.isEmpty && again.header("ETag") == etag)
+    }
+
+    @Test func aBadCardParameterIsAJSON400NamingIt() {
+        let response = Self.get("/api/watch/card.svg", "width=9000")
+        #expect(response.status == 400)
+        #expect(response.header("Content-Type") == "application/json; charset=utf-8")
+        #expect(Self.errorCode(response) == "INVALID_PARAMETER")
+        #expect(String(decoding: response.body, as: UTF8.self).contains("`width`"))
+    }
+
+    @Test func upstreamFailureAndEmptyHistoryAreShortLived200Cards() {
+        let failed = Self.get("/api/watch/card.svg", "", .failure(.upstreamUnavailable(retryAfter: 30)))
+        #expect(failed.status == 200 && failed.header("Content-Type") == "image/svg+xml; charset=utf-8")
+        #expect(failed.header("Cache-Control") == "public, max-age=60")
+        let text = String(decoding: failed.body, as: UTF8.self)
+        #expect(text.contains("Temporarily unavailable") && !text.contains("Trakt is not answering"))
+        let empty = CachedResult(provider: .trakt, snapshot: .empty, fetchedAt: 1, verifiedAt: 1, posterRetry: nil, mark: nil)
+        let none = Self.get("/api/watch/card.svg", "", .result(empty, maxAge: 200))
+        #expect(none.status == 200 && none.header("Cache-Control") == "public, max-age=60")
+        #expect(String(decoding: none.body, as: UTF8.self).contains("No recent activity"))
+    }
+
+    @Test func traktCardPathIsOnlyForTrakt() {
+        let handler = RequestHandler(source: StubSource(lookup: .result(Self.cached, maxAge: 1), report: Self.healthy), ttl: 300, provider: .simkl)
+        #expect(handler.respond(to: HTTPRequest(method: "GET", path: "/api/trakt/card.svg")).status == 404)
+        #expect(handler.respond(to: HTTPRequest(method: "GET", path: "/api/watch/card.svg")).status == 200)
+    }
+
+    @Test func historyDefaultsToFiveAndValidatesTheLimit() {
+        let ok = Self.get("/api/watch/history")
+        #expect(ok.status == 200 && ok.header("Content-Type") == "application/json; charset=utf-8")
+        #expect(String(decoding: ok.body, as: UTF8.self).hasPrefix(#"{"ok":true,"data":[{"type":"movie","title":"Amélie""#))
+        for bad in ["limit=0", "limit=11", "limit=x", "limit=%2D1"] {
+            let response = Self.get("/api/watch/history", bad)
+            #expect(response.status == 400 && Self.errorCode(response) == "INVALID_PARAMETER", "\(bad)")
+        }
+        #expect(Self.get("/api/watch/history", "limit=10").status == 200)
+        let failed = Self.get("/api/watch/history", "", .failure(.upstreamUnavailable(retryAfter: 30)))
+        #expect(failed.status == 503 && Self.errorCode(failed) == "UPSTREAM_UNAVAILABLE")
+        #expect(Self.get("/api/watch/history", "", headers: [:]).header("ETag") == Self.get("/api/watch/history", "limit=5").header("ETag"))
+    }
+
+    @Test func newPathsAreReadOnly() {
+        for path in ["/api/watch/card.svg", "/api/watch/history"] {
+            #expect(Self.handler(.result(Self.cached, maxAge: 42)).respond(to: HTTPRequest(method: "POST", path: path)).status == 405)
+            let head = Self.handler(.result(Self.cached, maxAge: 42)).respond(to: HTTPRequest(method: "HEAD", path: path))
+            #expect(head.status == 200 && head.body.isEmpty && head.header("Content-Length") != nil)
+        }
+    }
+}

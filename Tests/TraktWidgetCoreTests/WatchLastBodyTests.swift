@@ -16,7 +16,7 @@ struct WatchLastBodyTests {
         #expect(text(item, .simkl) == """
         {"ok":true,"data":{"type":"episode","title":"Hunter x Hunter E148","show_title":"Hunter x Hunter",\
         "season":null,"episode":148,"year":2011,"poster_url":null,"url":"https://simkl.com/anime/40398",\
-        "watched_at":"2014-11-06T22:05:52Z"},"provider":"simkl","rating":null,"rewatch":null,\
+        "watched_at":"2014-11-06T22:05:52Z"},"watching":null,"provider":"simkl","rating":null,"rewatch":null,\
         "cached_at":"2026-08-02T10:00:00.000Z"}
         """)
     }
@@ -30,13 +30,13 @@ struct WatchLastBodyTests {
         #expect(text(item, .letterboxd, stale: true) == """
         {"ok":true,"data":{"type":"movie","title":"Toy Story 4","year":2019,\
         "poster_url":"https://image.tmdb.org/t/p/w500/x.jpg","url":"https://letterboxd.com/dave/film/toy-story-4/1/",\
-        "watched_at":"2026-06-25"},"provider":"letterboxd","rating":3.5,"rewatch":true,\
+        "watched_at":"2026-06-25"},"watching":null,"provider":"letterboxd","rating":3.5,"rewatch":true,\
         "cached_at":"2026-08-02T10:00:00.000Z","stale":true}
         """)
     }
 
     @Test func anEmptyLibraryIsNullData() {
-        #expect(text(nil, .letterboxd) == #"{"ok":true,"data":null,"provider":"letterboxd","rating":null,"rewatch":null,"cached_at":"2026-08-02T10:00:00.000Z"}"#)
+        #expect(text(nil, .letterboxd) == #"{"ok":true,"data":null,"watching":null,"provider":"letterboxd","rating":null,"rewatch":null,"cached_at":"2026-08-02T10:00:00.000Z"}"#)
     }
 
     @Test func aWholeRatingIsWrittenWithoutAFraction() {

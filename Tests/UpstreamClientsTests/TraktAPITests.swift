@@ -18,23 +18,28 @@ import TestSupport
     // MARK: Requests (no network)
 
     @Test func publicHistoryRequest() {
-        let request = TraktAPI(settings: Self.settings(publicUser: "some-one_1")).historyRequest(.movies, accessToken: nil)
+        let request = TraktAPI(settings: Self.settings(publicUser: "some-one_1")).historyRequest(limit: 10, accessToken: nil)
         #expect(request.method == .get)
-        #expect(request.url == "https://api.trakt.tv/users/some-one_1/history/movies?limit=1")
+        #expect(request.url == "https://api.trakt.tv/users/some-one_1/history?limit=10")
         #expect(!request.headers.contains { $0.0 == "Authorization" })
         #expect(request.headers.contains { $0 == ("trakt-api-key", "cid") })
         #expect(request.headers.contains { $0 == ("trakt-api-version", "2") })
     }
 
     @Test func usernameIsEscapedIntoThePath() {
-        let request = TraktAPI(settings: Self.settings(publicUser: "a b/ü?#")).historyRequest(.episodes, accessToken: nil)
-        #expect(request.url == "https://api.trakt.tv/users/a%20b%2F%C3%BC%3F%23/history/episodes?limit=1")
+        let request = TraktAPI(settings: Self.settings(publicUser: "a b/ü?#")).historyRequest(limit: 1, accessToken: nil)
+        #expect(request.url == "https://api.trakt.tv/users/a%20b%2F%C3%BC%3F%23/history?limit=1")
+        #expect(TraktAPI(settings: Self.settings(publicUser: "a b")).watchingRequest(accessToken: nil).url
+            == "https://api.trakt.tv/users/a%20b/watching")
     }
 
     @Test func oauthRequests() {
         let api = TraktAPI(settings: Self.settings(publicUser: nil))
-        let history = api.historyRequest(.episodes, accessToken: "tok")
-        #expect(history.url == "https://api.trakt.tv/sync/history/episodes?limit=1")
+        let history = api.historyRequest(limit: 10, accessToken: "tok")
+        #expect(history.url == "https://api.trakt.tv/sync/history?limit=10")
+        let watching = api.watchingRequest(accessToken: "tok")
+        #expect(watching.url == "https://api.trakt.tv/users/me/watching")
+        #expect(watching.headers.contains { $0 == ("Authorization", "Bearer tok") })
         #expect(history.headers.contains { $0 == ("Authorization", "Bearer tok") })
         let activities = api.lastActivitiesRequest(accessToken: "tok")
         #expect(activities.url == "https://api.trakt.tv/sync/last_activities")
@@ -43,24 +48,27 @@ import TestSupport
 
     // MARK: Against the fake
 
-    static func history(_ fake: FakeUpstream, _ kind: TraktAPI.HistoryKind = .movies, settings: TraktSettings? = nil, token: String? = nil)
+    static func history(_ fake: FakeUpstream, limit: Int = 1, settings: TraktSettings? = nil, token: String? = nil)
         throws -> Result<TraktHistoryItem?, UpstreamFailure>
     {
         let api = TraktAPI(settings: settings ?? fake.traktSettings())
-        return TraktAPI.parseHistory(try fake.client().send(api.historyRequest(kind, accessToken: token)))
+        return TraktAPI.parseHistory(try fake.client().send(api.historyRequest(limit: limit, accessToken: token))).map(\.first)
     }
 
     @Test func publicHistoryParses() throws {
         let fake = try Self.shared.fresh()
-        #expect(try Self.history(fake, .movies).get()?.movie?.title == "The Dark Knight")
-        #expect(try Self.history(fake, .episodes).get()?.show?.title == "Parks and Recreation")
+        #expect(try Self.history(fake).get()?.movie?.title == "The Dark Knight")
+        let api = TraktAPI(settings: fake.traktSettings())
+        let mixed = try TraktAPI.parseHistory(fake.client().send(api.historyRequest(limit: 10, accessToken: nil))).get()
+        #expect(mixed.count == 10 && mixed.contains { $0.show?.title == "Parks and Recreation" })
     }
 
     @Test func oauthHistoryAndLastActivities() throws {
         let fake = try Self.shared.fresh()
         let token = try fake.tokens().access_token
         let settings = fake.traktSettings(publicUser: nil)
-        #expect(try Self.history(fake, .episodes, settings: settings, token: token).get()?.episode?.title == "Pawnee Zoo")
+        // Both fixture histories end at the same instant; the fake lists movies first on a tie.
+        #expect(try Self.history(fake, limit: 2, settings: settings, token: token).get()?.movie?.title == "The Dark Knight")
         let api = TraktAPI(settings: settings)
         let activities = try TraktAPI.parseLastActivities(fake.client().send(api.lastActivitiesRequest(accessToken: token))).get()
         // The fake derives the watched marks from its history, like Trakt.
@@ -68,10 +76,32 @@ import TestSupport
         #expect(activities.episodesWatchedAt == "2014-03-31T09:28:53.000Z")
     }
 
+    @Test func entriesWithoutATimeAreSkipped() throws {
+        let fake = try Self.shared.fresh()
+        try fake.setScenario(["sort_history": false, "episodes": [Any](), "movies": [
+            ["type": "movie", "movie": ["title": "No time"]],
+            ["watched_at": "2025-01-01T00:00:00.000Z", "type": "movie", "movie": ["title": "Timed"]],
+        ]])
+        #expect(try Self.history(fake, limit: 10).get()?.movie?.title == "Timed")
+    }
+
+    @Test func watchingIsNilWhenIdleAndTheItemWhenPlaying() throws {
+        let fake = try Self.shared.fresh()
+        let token = try fake.tokens().access_token
+        let api = TraktAPI(settings: fake.traktSettings(publicUser: nil))
+        #expect(try TraktAPI.parseWatching(fake.client().send(api.watchingRequest(accessToken: token))).get() == nil)
+        try fake.setScenario(["watching": [
+            "started_at": "2025-01-01T00:00:00.000Z", "expires_at": "2025-01-01T02:00:00.000Z", "action": "checkin",
+            "type": "movie", "movie": ["title": "Super 8", "year": 2011, "ids": ["tmdb": 37686]],
+        ]])
+        let playing = try TraktAPI.parseWatching(fake.client().send(api.watchingRequest(accessToken: token))).get()
+        #expect(playing?.media.movie?.title == "Super 8" && playing?.action == .checkin)
+    }
+
     @Test func emptyHistoryIsNil() throws {
         let fake = try Self.shared.fresh()
-        try fake.setScenario(["movies": [Any]()])
-        #expect(try Self.history(fake, .movies).get() == nil)
+        try fake.setScenario(["movies": [Any](), "episodes": [Any]()])
+        #expect(try Self.history(fake).get() == nil)
     }
 
     @Test func utf8TitlesSurvive() throws {
@@ -80,7 +110,7 @@ import TestSupport
             "watched_at": "2025-01-01T00:00:00.000Z", "type": "movie",
             "movie": ["title": "千と千尋の神隠し", "year": 2001, "ids": ["trakt": 1, "slug": "spirited-away-2001", "tmdb": 129]],
         ]]])
-        #expect(try Self.history(fake, .movies).get()?.movie?.title == "千と千尋の神隠し")
+        #expect(try Self.history(fake).get()?.movie?.title == "千と千尋の神隠し")
     }
 
     @Test func rejectedAccessTokenIsUnauthorized() throws {

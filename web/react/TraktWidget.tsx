@@ -4,6 +4,7 @@
 // Needs react >= 18 and swr >= 2. Data only ever reaches the DOM as React text/attributes (escaped).
 
 import { useEffect, useId, useState } from "react";
+import type { ReactNode } from "react";
 import useSWR from "swr";
 
 type Common = {
@@ -26,15 +27,25 @@ export type TraktEpisode = Common & {
   episode: number | null;
 };
 export type TraktItem = TraktMovie | TraktEpisode;
+/** What plays now: the item's fields (without `watched_at`) plus its window; progress is computed here. */
+export type TraktWatching = (Omit<TraktMovie, "watched_at"> | Omit<TraktEpisode, "watched_at">) & {
+  started_at: string;
+  expires_at: string;
+  action: "checkin" | "scrobble";
+};
 export type WatchProvider = "trakt" | "simkl" | "letterboxd";
 export type TraktOk = {
   ok: true;
   data: TraktItem | null;
+  /** Trakt only; null when idle. */
+  watching?: TraktWatching | null;
   /** Present on `/api/watch/last`. */
   provider?: WatchProvider;
   cached_at: string;
   stale?: boolean;
 };
+/** `/api/watch/history?limit=N`: newest first. */
+export type TraktHistoryOk = { ok: true; data: TraktItem[]; provider?: WatchProvider; cached_at: string; stale?: boolean };
 export type TraktFailure = {
   ok: false;
   code: "UPSTREAM_UNAVAILABLE" | "REAUTH_REQUIRED" | (string & {});
@@ -48,10 +59,10 @@ export class TraktError extends Error {
   }
 }
 
-export async function traktFetcher(url: string): Promise<TraktOk> {
+export async function traktFetcher<T = TraktOk>(url: string): Promise<T> {
   const res = await fetch(url, { headers: { Accept: "application/json" } });
   const body = (await res.json()) as TraktResponse;
-  if (res.ok && body.ok) return body as TraktOk;
+  if (res.ok && body.ok) return body as T;
   throw new TraktError(res.status, (body as Partial<TraktFailure>).code);
 }
 
@@ -74,6 +85,12 @@ export function watchedText(raw: string, when: Date, now = Date.now()): string {
 
 const PROVIDERS: Record<WatchProvider, string> = { trakt: "Trakt", simkl: "Simkl", letterboxd: "Letterboxd" };
 
+/** The share of started_at…expires_at that has passed, 0…1. */
+export function progress(w: Pick<TraktWatching, "started_at" | "expires_at">, now = Date.now()): number {
+  const start = Date.parse(w.started_at), end = Date.parse(w.expires_at);
+  return end > start ? Math.min(1, Math.max(0, (now - start) / (end - start))) : 0;
+}
+
 // Only http(s) may become an href/src: a "javascript:" URL in the data must never be clickable.
 const safeUrl = (u: string | null | undefined) => (u && /^https?:\/\//i.test(u) ? u : undefined);
 
@@ -88,31 +105,77 @@ function useNow(everyMs: number): number {
 }
 
 export type TraktWidgetProps = {
-  /** The /api/trakt/last endpoint. */
+  /** The /api/watch/last endpoint, or /api/watch/history for `layout="list"`. */
   src?: string;
+  /** "list" shows the last `limit` items from /api/watch/history. */
+  layout?: "card" | "list";
+  /** Rows in the list layout, 1–10 (default 5). */
+  limit?: number;
   /** Seconds between refreshes (paused while the tab is hidden). */
   refresh?: number;
   className?: string;
 };
 
-export function TraktWidget({ src = "/api/watch/last", refresh = 300, className }: TraktWidgetProps) {
+export function TraktWidget({ src = "/api/watch/last", refresh = 300, layout = "card", limit = 5, className }: TraktWidgetProps) {
+  return layout === "list"
+    ? <ListWidget src={src} limit={limit} refresh={refresh} className={className} />
+    : <CardWidget src={src} refresh={refresh} className={className} />;
+}
+
+function withLimit(src: string, limit: number): string {
+  if (/[?&]limit=/.test(src)) return src;
+  return `${src}${src.includes("?") ? "&" : "?"}limit=${Math.min(10, Math.max(1, Math.round(limit) || 5))}`;
+}
+
+function ListWidget({ src, limit, refresh, className }: { src: string; limit: number; refresh: number; className?: string }) {
+  const { data, error } = useSWR<TraktHistoryOk, Error>(withLimit(src, limit), traktFetcher<TraktHistoryOk>, {
+    refreshInterval: refresh * 1000,
+    refreshWhenHidden: false,
+  });
+  const items = Array.isArray(data?.data) ? data.data.slice(0, limit) : null;
+  const body = items
+    ? items.length
+      ? (
+        <ol className="tlw-list" aria-label="Recently watched">
+          {items.map((item, i) => <li key={`${item.watched_at}-${i}`}><Card item={item} provider={data?.provider} /></li>)}
+        </ol>
+      )
+      : <Message title="Nothing watched yet" meta="Check back soon" />
+    : error
+      ? <Message title="No recent activity" />
+      : <Skeleton />;
+  return <Frame className={className}>{body}</Frame>;
+}
+
+function CardWidget({ src, refresh, className }: { src: string; refresh: number; className?: string }) {
   const { data, error } = useSWR<TraktOk, Error>(src, traktFetcher, {
     refreshInterval: refresh * 1000,
     refreshWhenHidden: false,
   });
+  // Ticks every second only while something plays: moves the bar, and drops back to `data` once
+  // expires_at has passed, without waiting for the next poll.
+  const watching = data?.watching ?? null;
+  const now = useNow(watching ? 1000 : 3_600_000);
+  const live = watching && Date.parse(watching.expires_at) > now ? watching : null;
   // SWR keeps the last good data when a refresh fails, so only a first failure shows the message.
-  const body = data
+  const body = live
+    ? <Card item={{ ...live, watched_at: live.started_at } as TraktItem} provider={data?.provider} share={progress(live, now)} />
+    : data
     ? data.data
       ? <Card item={data.data} provider={data.provider} />
       : <Message title="Nothing watched yet" meta="Check back soon" />
     : error
       ? <Message title="No recent activity" />
       : <Skeleton />;
+  return <Frame className={className}>{body}</Frame>;
+}
+
+function Frame({ className, children }: { className?: string; children: ReactNode }) {
   return (
     <div className={className ? `tlw ${className}` : "tlw"}>
       {/* Static stylesheet, no data in it; a raw <style> child would get HTML-escaped during SSR. */}
       <style dangerouslySetInnerHTML={{ __html: CSS }} />
-      {body}
+      {children}
     </div>
   );
 }
@@ -168,7 +231,9 @@ function Skeleton() {
   );
 }
 
-function Card({ item, provider }: { item: TraktItem; provider?: WatchProvider }) {
+/** `share` (0…1) marks an item being watched: "Watching now" and a progress bar instead of a time. */
+function Card({ item, provider, share }: { item: TraktItem; provider?: WatchProvider; share?: number }) {
+  const playing = share !== undefined;
   const id = useId();
   const now = useNow(60_000);
   const ep = item.type === "episode" ? item : null;
@@ -181,7 +246,7 @@ function Card({ item, provider }: { item: TraktItem; provider?: WatchProvider })
   const sub = ep && ep.title && !standIns.includes(ep.title) ? ep.title : null;
   const dayOnly = DAY_ONLY.test(item.watched_at);
   const when = new Date(item.watched_at);
-  const valid = !Number.isNaN(when.getTime());
+  const valid = !playing && !Number.isNaN(when.getTime());
   const url = safeUrl(item.url ?? item.trakt_url);
   const site = provider ? PROVIDERS[provider] : item.trakt_url ? "Trakt" : null;
   const ids = { k: `${id}k`, t: `${id}t`, s: `${id}s`, m: `${id}m`, p: `${id}p` };
@@ -190,7 +255,7 @@ function Card({ item, provider }: { item: TraktItem; provider?: WatchProvider })
     <>
       <Poster key={item.poster_url} url={safeUrl(item.poster_url)} name={heading} />
       <div className="tlw-body">
-        <span className="tlw-kicker" id={ids.k}>Last watched</span>
+        <span className="tlw-kicker" id={ids.k}>{playing ? "Watching now" : "Last watched"}</span>
         <strong className="tlw-title" id={ids.t} title={heading}>{heading}</strong>
         {ep && (
           <span className="tlw-sub" id={ids.s}>
@@ -213,6 +278,12 @@ function Card({ item, provider }: { item: TraktItem; provider?: WatchProvider })
             </time>
           )}
         </span>
+        {playing && (
+          <div className="tlw-bar" role="progressbar" aria-label="Progress" aria-valuemin={0} aria-valuemax={100}
+            aria-valuenow={Math.round(share * 100)}>
+            <i style={{ transform: `scaleX(${share})` }} />
+          </div>
+        )}
         {url && site && <span className="tlw-sr" id={ids.p}>on {site}</span>}
       </div>
     </>
@@ -252,7 +323,7 @@ overflow:hidden;background:var(--_ph)}
 .tlw-poster::before{content:"";position:absolute;inset:0;background:var(--_muted);opacity:.45;-webkit-mask:${FILM};mask:${FILM}}
 .tlw-poster img{position:absolute;inset:0;width:100%;height:100%;object-fit:cover;opacity:0}
 .tlw-poster img.tlw-ok{opacity:1}
-.tlw-body{display:flex;flex-direction:column;gap:.15em;min-width:0}
+.tlw-body{flex:1;display:flex;flex-direction:column;gap:.15em;min-width:0}
 .tlw-kicker,.tlw-meta{color:var(--_muted);font-size:.85em}
 .tlw-kicker{font-size:.78em;font-weight:500;letter-spacing:.02em}
 .tlw-title{font-size:1.1em;font-weight:650;line-height:1.25;overflow-wrap:anywhere;
@@ -266,6 +337,13 @@ font-variant-numeric:tabular-nums}
 .tlw-skel i{display:block;width:55%;height:.7em;margin:.25em 0;border-radius:.3em;background:var(--_ph)}
 .tlw-skel i+i{width:85%;height:1em}
 .tlw-skel i+i+i{width:40%;height:.8em}
+.tlw-bar{height:.3em;margin-top:.35em;border-radius:.15em;background:var(--_ph);overflow:hidden}
+.tlw-bar i{display:block;height:100%;background:var(--_accent);transform-origin:left}
+.tlw-list{list-style:none;margin:0;padding:0;display:grid;gap:.5em}
+.tlw-list .tlw-card{min-height:0;padding:.5em .6em}
+.tlw-list .tlw-poster{width:var(--trakt-list-poster-width,2.75em)}
+.tlw-list .tlw-title{font-size:1em;-webkit-line-clamp:1}
+.tlw-list .tlw-kicker{display:none}
 .tlw-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 @media (prefers-reduced-motion:no-preference){.tlw-poster img{transition:opacity .3s}a.tlw-card{transition:border-color .2s}
 .tlw-skel .tlw-poster,.tlw-skel i{animation:tlw-pulse 1s ease-in-out infinite alternate}}

@@ -34,9 +34,9 @@ public final class CachedResult: Sendable {
         self.stale = stale
         self.posterRetry = posterRetry
         self.mark = mark
-        self.body = LastWatchedBody.encode(item: snapshot.last, cachedAt: fetchedAt, stale: stale)
+        self.body = LastWatchedBody.encode(item: snapshot.last, watching: snapshot.watching, cachedAt: fetchedAt, stale: stale)
         self.etag = EntityTag.of(body)
-        self.watchBody = WatchLastBody.encode(item: snapshot.last, provider: provider, cachedAt: fetchedAt, stale: stale)
+        self.watchBody = WatchLastBody.encode(item: snapshot.last, watching: snapshot.watching, provider: provider, cachedAt: fetchedAt, stale: stale)
         self.watchETag = EntityTag.of(watchBody)
     }
 

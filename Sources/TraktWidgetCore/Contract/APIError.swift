@@ -56,6 +56,11 @@ public struct APIError: Error, Equatable, Sendable {
         status: 400, code: .badRequest, message: "The request could not be understood."
     )
 
+    /// A query parameter out of its range; the message names it and what it accepts.
+    public static func invalidParameter(_ name: String, expected: String) -> APIError {
+        APIError(status: 400, code: .invalidParameter, message: "Invalid `\(name)`: expected \(expected).")
+    }
+
     public static let uriTooLong = APIError(
         status: 414, code: .uriTooLong, message: "The request URI is too long."
     )

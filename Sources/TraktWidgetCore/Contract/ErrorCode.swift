@@ -5,5 +5,6 @@ public enum ErrorCode: String, Sendable, Equatable {
     case notFound = "NOT_FOUND"
     case methodNotAllowed = "METHOD_NOT_ALLOWED"
     case badRequest = "BAD_REQUEST"
+    case invalidParameter = "INVALID_PARAMETER"
     case uriTooLong = "URI_TOO_LONG"
 }

@@ -20,6 +20,17 @@ public struct JSONWriter {
         needsComma.removeLast()
     }
 
+    public mutating func beginArray(_ key: String? = nil) {
+        prefix(key)
+        bytes.append(UInt8(ascii: "["))
+        needsComma.append(false)
+    }
+
+    public mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        needsComma.removeLast()
+    }
+
     public mutating func string(_ key: String?, _ value: String?) {
         prefix(key)
         guard let value else { return appendRaw("null") }

@@ -11,6 +11,7 @@ public struct HTTPResponse: Sendable {
     }
 
     public static let contentType = ("Content-Type", "application/json; charset=utf-8")
+    public static let svgContentType = ("Content-Type", "image/svg+xml; charset=utf-8")
 
     public init(error: APIError) {
         var headers = [Self.contentType]

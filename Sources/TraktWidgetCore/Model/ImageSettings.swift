@@ -14,4 +14,13 @@ public struct ImageSettings: Equatable, Sendable {
         let path = posterPath.hasPrefix("/") ? posterPath : "/" + posterPath
         return "\(base)/\(posterSize)\(path)"
     }
+
+    /// `posterURL` at another TMDB size (`w154` for the card), only when it was built on this image base:
+    /// the server fetches these bytes itself, so it never follows a URL from anywhere else.
+    public func resized(_ posterURL: String?, to size: String) -> String? {
+        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        let prefix = "\(base)/\(posterSize)/"
+        guard let posterURL, posterURL.hasPrefix(prefix), posterURL.utf8.count > prefix.utf8.count else { return nil }
+        return "\(base)/\(size)/" + posterURL.dropFirst(prefix.count)
+    }
 }

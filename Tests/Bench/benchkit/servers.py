@@ -94,7 +94,8 @@ def _replace_once(text: str, old: str, new: str) -> str:
 
 
 def _last_location_span(text: str) -> tuple[int, int]:
-    start = text.index(f"location = {PATH_LAST} {{")
+    # The cached API location (it serves /api/trakt/last among others), whatever its exact pattern.
+    start = re.search(r"^location [^\n{]*last[^\n{]*\{", text, re.M).start()
     depth = 0
     index = start
     while index < len(text):

@@ -19,6 +19,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], Handler, dict[str, Any]]] = [
         ("GET", r"/sync/last_activities", trakt.last_activities, {}),
         ("GET", r"/sync/history(?:/(?P<kind>movies|episodes))?", trakt.sync_history, {}),
         ("GET", r"/users/(?P<username>[^/]+)/history(?:/(?P<kind>movies|episodes))?", trakt.user_history, {}),
+        ("GET", r"/users/(?P<username>[^/]+)/watching", trakt.user_watching, {}),
         # auth.trakt.tv
         ("POST", r"/oauth/token", trakt.oauth_token, {}),
         ("POST", r"/oauth/device/code", trakt.device_code, {}),
@@ -28,6 +29,8 @@ _ROUTES: list[tuple[str, re.Pattern[str], Handler, dict[str, Any]]] = [
         ("GET", r"/3/movie/(?P<tmdb_id>[^/]+)", tmdb.record, {"kind": "movie"}),
         ("GET", r"/3/tv/(?P<tmdb_id>[^/]+)", tmdb.record, {"kind": "tv"}),
         ("GET", r"/3/configuration", tmdb.configuration, {}),
+        # image.tmdb.org
+        ("GET", r"/t/p/(?P<size>w\d+|original)/(?P<name>[^/]+)", tmdb.image, {}),
         # api.simkl.com
         ("GET", r"/oauth/pin", simkl.pin, {}),
         ("GET", r"/oauth/pin/(?P<user_code>[^/]+)", simkl.pin_poll, {}),

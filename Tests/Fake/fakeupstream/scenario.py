@@ -18,6 +18,8 @@ class Scenario:
     # None means "the default source": the recorded fixtures, or the demo sample in --demo mode.
     movies: list[dict[str, Any]] | None = None
     episodes: list[dict[str, Any]] | None = None
+    # What /users/{id}/watching answers: a Trakt watching body, or None for idle (204).
+    watching: dict[str, Any] | None = None
     # Trakt returns history newest first; switch off to serve the lists in the order given.
     sort_history: bool = True
     # Deep-merged over the values derived from the history lists.
@@ -43,6 +45,8 @@ class Scenario:
     tmdb_tv: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     # When true only ids listed above exist; otherwise any numeric id gets a generated record.
     tmdb_strict: bool = False
+    # image file name (e.g. "fake-movie-155.jpg") -> None for a 404 at image.tmdb.org.
+    tmdb_images: dict[str, None] = field(default_factory=dict)
 
     latency_ms: int = 0
 
@@ -68,9 +72,9 @@ class Scenario:
 
 
 # Dict-valued settings are merged key by key so a test can add one TMDB record without restating the rest.
-_MERGED = {"last_activities", "tmdb_movies", "tmdb_tv", "simkl_activities"}
+_MERGED = {"last_activities", "tmdb_movies", "tmdb_tv", "tmdb_images", "simkl_activities"}
 _FIELDS = {f.name: f for f in dataclasses.fields(Scenario)}
-_NULLABLE = {"movies", "episodes", "simkl_library", "letterboxd_items"}
+_NULLABLE = {"movies", "episodes", "watching", "simkl_library", "letterboxd_items"}
 
 
 def _type_ok(name: str, value: Any) -> bool:
@@ -78,7 +82,7 @@ def _type_ok(name: str, value: Any) -> bool:
         return name in _NULLABLE
     default = getattr(Scenario(), name)
     if name in _NULLABLE:
-        return isinstance(value, dict if name == "simkl_library" else list)
+        return isinstance(value, dict if name in ("simkl_library", "watching") else list)
     if isinstance(default, bool):
         return isinstance(value, bool)
     if isinstance(default, int):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import struct
+import zlib
 from typing import Any
 
 from .responses import Request, Response, json_response, raw_json_response
@@ -93,3 +96,41 @@ def configuration(state: FakeState, request: Request) -> Response:
     if not state.fixtures.has("tmdb-configuration.json"):
         return _not_found(state)
     return raw_json_response(200, state.fixtures.raw("tmdb-configuration.json"), list(_HEADERS))
+
+
+# Poster sizes TMDB serves (tmdb-configuration.json `poster_sizes`), as pixel widths; height is 1.5×.
+_POSTER_WIDTHS = {"w92": 92, "w154": 154, "w185": 185, "w342": 342, "w500": 500, "w780": 780, "original": 1000}
+_IMAGE_HEADERS = [("Cache-Control", "public, max-age=31536000"), ("Server", "cloudfront")]
+
+
+def _png(width: int, height: int, seed: bytes) -> bytes:
+    """A real PNG poster: two colours from the file name in horizontal bands, so each poster looks
+    different and a screenshot shows where it landed, plus one band of noise so the file is about as
+    large as TMDB's JPEG of that size (w154 ≈ 14 KB)."""
+    top = seed[0:3]
+    bottom = bytes(255 - b for b in seed[3:6])
+    noise = hashlib.shake_256(seed).digest(width * 3 * height)
+
+    def row(y: int) -> bytes:
+        band = y * 8 // height
+        if band == 3:
+            return noise[y * width * 3 : (y + 1) * width * 3]
+        return (top if band % 2 == 0 else bottom) * width
+
+    rows = b"".join(b"\x00" + row(y) for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
+
+
+def image(state: FakeState, request: Request, size: str, name: str) -> Response:
+    """image.tmdb.org/t/p/{size}/{file}: no key needed, any file exists unless the scenario lists it
+    as missing (then CloudFront's 404 with a text body, as for a bad path)."""
+    width = _POSTER_WIDTHS.get(size)
+    if width is None or name in state.scenario.get().tmdb_images:
+        return Response(404, b"Not Found", [("Content-Type", "text/plain"), *_IMAGE_HEADERS])
+    png = _png(width, width * 3 // 2, hashlib.sha256(name.encode()).digest())
+    return Response(200, png, [("Content-Type", "image/png"), *_IMAGE_HEADERS])

@@ -125,11 +125,14 @@ def sync_history(state: FakeState, request: Request, kind: str | None = None) ->
     return _paginated(request, _history_items(state, kind))
 
 
-def user_history(state: FakeState, request: Request, username: str, kind: str | None = None) -> Response:
+def _profile_denied(state: FakeState, request: Request, username: str) -> Response | None:
+    """The checks every /users/{id}/... path makes: `me` needs a token, private profiles their owner."""
     denied = _api_guard(state, request)
     if denied:
         return denied
     token = bearer_token(request)
+    if username == "me" and token is None:
+        return _unauthorized("The access token is missing")
     # OAuth is optional here, but a token that is sent must still be valid.
     if token is not None:
         reason = state.tokens.access_ok(token)
@@ -137,12 +140,29 @@ def user_history(state: FakeState, request: Request, username: str, kind: str | 
             return _unauthorized(reason)
     scenario = state.scenario.get()
     name = username.lower()
+    if name == "me":
+        return None
     if not state.demo and name not in {u.lower() for u in scenario.public_users}:
         if name not in {u.lower() for u in scenario.private_users}:
             return empty_response(404, _api_headers())
         if token is None:  # a private profile is visible only to its owner
             return _unauthorized("This user's profile is private")
-    return _paginated(request, _history_items(state, kind))
+    return None
+
+
+def user_history(state: FakeState, request: Request, username: str, kind: str | None = None) -> Response:
+    return _profile_denied(state, request, username) or _paginated(request, _history_items(state, kind))
+
+
+def user_watching(state: FakeState, request: Request, username: str) -> Response:
+    """The scenario's `watching` body, or 204 with no body when idle, as Trakt does."""
+    denied = _profile_denied(state, request, username)
+    if denied:
+        return denied
+    watching = state.scenario.get().watching
+    if watching is None:
+        return empty_response(204, _api_headers())
+    return json_response(200, watching, _api_headers())
 
 
 def _deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:

@@ -14,14 +14,15 @@ from ..procfs import proc_status, rss_by_mapping
 from ..report import fmt
 from ..rig import Rig
 from ..servers import FloorResponder, locations_variant
-from ..settings import BENCH_DIR, NODE, PATH_LAST, SERVER_CPU, WORKERS, log
+from ..settings import BENCH_DIR, NODE, PATH_CARD, PATH_HISTORY, PATH_LAST, SERVER_CPU, WORKERS, log
 from ..wrk import Target, wrk
 
 
 def run(rig: Rig) -> None:
     args = rig.args
     fake = rig.fake("fake-main")
-    responder = rig.responder(fake, "responder-main")
+    # The fake is also image.tmdb.org, so the card carries a real-sized embedded poster.
+    responder = rig.responder(fake, "responder-main", {"TMDB_IMAGE_URL": fake.url + "/t/p"})
     rig.main_responder = responder
 
     # The one body every configuration serves.
@@ -90,6 +91,18 @@ def run(rig: Rig) -> None:
             raise RuntimeError(f"D is not a cache HIT: X-Cache-Status {reply.headers.get('X-Cache-Status')}")
     log(f"all configurations serve the same {len(body)}-byte body; D is a fastcgi_cache HIT")
 
+    # The card and the history list: the same bytes on every hit, from nginx's cache (F, H) and from the
+    # responder's pre-rendered views with the nginx cache off (AF).
+    card = same_bytes_every_hit(nginx_d.base_url + PATH_CARD, 20)
+    if b"data:image/" not in card:
+        raise RuntimeError("the benchmarked card has no embedded poster")
+    if same_bytes_every_hit(nginx_a.base_url + PATH_CARD, 20) != card:
+        raise RuntimeError("the card differs with the nginx cache off")
+    rig.results["card_bytes"] = len(card)
+    history = same_bytes_every_hit(nginx_d.base_url + PATH_HISTORY, 20)
+    rig.results["history_bytes"] = len(history)
+    log(f"card: {len(card)} bytes, identical on 40 hits; history: {len(history)} bytes")
+
     pid_of = lambda proc: (lambda: proc.pid)  # noqa: E731
     targets = [
         Target("A50", "A  nginx → trakt-widget (no nginx cache)", nginx_a.base_url + PATH_LAST, 50, pid_of(responder), nginx_a),
@@ -103,6 +116,10 @@ def run(rig: Rig) -> None:
                lambda: node.pid, nginx_ck),
         Target("D50", "D  nginx fastcgi_cache HIT (shipped)", nginx_d.base_url + PATH_LAST, 50, lambda: None, nginx_d),
         Target("E50", "E  nginx static file", nginx_e.base_url + PATH_LAST, 50, lambda: None, nginx_e),
+        Target("F50", "F  nginx fastcgi_cache HIT, card.svg (shipped)", nginx_d.base_url + PATH_CARD, 50, lambda: None, nginx_d),
+        Target("H50", "H  nginx fastcgi_cache HIT, history (shipped)", nginx_d.base_url + PATH_HISTORY, 50, lambda: None, nginx_d),
+        Target("AF50", "AF nginx → trakt-widget card.svg (no nginx cache)", nginx_a.base_url + PATH_CARD, 50,
+               pid_of(responder), nginx_a),
     ]
     rig.targets = {t.key: t for t in targets}
 
@@ -119,6 +136,9 @@ def run(rig: Rig) -> None:
                 f"nginx {fmt(run.nginx_cpu_us, 1)} µs/req  faults {fmt(run.backend_faults, 3)}/req  "
                 f"switches {fmt(run.backend_switches, 2)}/req")
 
+    if same_bytes_every_hit(nginx_d.base_url + PATH_CARD, 5) != card:
+        raise RuntimeError("the card bytes changed during the runs")
+
     status = proc_status(responder.pid)
     rig.results["responder_status"] = {k: status.get(k) for k in RSS_KEYS}
     rig.results["responder_mappings"] = rss_by_mapping(responder.pid)
@@ -126,6 +146,16 @@ def run(rig: Rig) -> None:
     rig.results["floor_status"] = {k: floor_status.get(k) for k in ("VmRSS", "Threads")}
     node_status = proc_status(node.pid)
     rig.results["node_status"] = {k: node_status.get(k) for k in ("VmRSS", "Threads")}
+
+
+def same_bytes_every_hit(url: str, hits: int) -> bytes:
+    """The body, after checking that `hits` requests all got exactly these bytes and one ETag."""
+    replies = [http_request(url) for _ in range(hits)]
+    if any(r.status != 200 for r in replies):
+        raise RuntimeError(f"{url}: {[r.status for r in replies]}")
+    if len({r.body for r in replies}) != 1 or len({r.headers.get("ETag") for r in replies}) != 1:
+        raise RuntimeError(f"{url}: the bytes differ between hits")
+    return replies[0].body
 
 
 def fcgi_raw(sock: str, path: str = PATH_LAST, timeout: float = 15.0) -> bytes:
