@@ -39,18 +39,19 @@ final class PersistenceRetry: Sendable {
         }
     }
 
-    /// One write of the unpersisted pair, if any; true when nothing is left to write.
+    /// One write of the unpersisted pair, if any; true when nothing is left to write. `retrying` is false
+    /// for the stop's last write (`LastWrite`), which tells the outcome itself.
     @discardableResult
-    func attempt() -> Bool {
+    func attempt(retrying: Bool = true) -> Bool {
         guard let pair = lifecycle.withLock({ $0.persisted ? nil : $0.pair }) else { return true }
         do {
             try store.saveRotated(pair)
         } catch {
-            log.error("the rotated token (generation \(pair.generation)) is still not persisted: \(error); retrying in \(Int(Self.interval)) s")
+            log.error("the rotated token (generation \(pair.generation)) is still not persisted: \(error)\(retrying ? "; retrying in \(Int(Self.interval)) s" : "")")
             return false
         }
         lifecycle.withLock { $0.persisted(generation: pair.generation) }
-        log.info("the rotated token (generation \(pair.generation)) is persisted now (\(store.location))")
+        if retrying { log.info("the rotated token (generation \(pair.generation)) is persisted now (\(store.location))") }
         return true
     }
 }

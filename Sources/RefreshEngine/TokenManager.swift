@@ -80,6 +80,12 @@ public final class TokenManager: Sendable {
         lifecycle.withLock { $0.persisted }
     }
 
+    /// At stop, when the drain begins: one last write of a rotated pair no store has taken yet, on a
+    /// thread of its own. `finish()` it before exiting.
+    public func beginLastWrite() -> LastWrite {
+        LastWrite(persistence: persistence, lifecycle: lifecycle, location: store.location)
+    }
+
     /// An access token that Trakt should accept, refreshing first when due.
     public func accessToken() -> Result<String, RefreshFailure> {
         if case .use(let token) = lifecycle.withLock({ $0.action(now: clock.now()) }) {

@@ -90,6 +90,7 @@ struct ServeCommand: ParsableCommand {
             health: { runtime.engine.health() }
         )
 
+        var lastWrite: LastWrite?
         let status = server.run { event in
             switch event {
             case .ready:
@@ -97,6 +98,8 @@ struct ServeCommand: ParsableCommand {
                 heartbeat.start(clock: .system)
             case .stopping:
                 notifier.send("STOPPING=1\nSTATUS=stopping: finishing in-flight requests")
+                // Overlaps the drain: a rotated pair that only memory holds would die with this process.
+                lastWrite = runtime.tokens?.beginLastWrite()
             case .drained:
                 break
             }
@@ -104,6 +107,7 @@ struct ServeCommand: ParsableCommand {
         if !runtime.engine.stopRefreshThread() {
             Logger.shared.info("the refresh thread is still in an upstream call; exiting without it")
         }
+        lastWrite?.finish()
         if case .unix(let path) = listen.flatMap({ try? ListenAddress(parsing: $0) }) {
             // Our own socket file; a systemd-owned one is never unlinked.
             try? Syscalls.unlink(path)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -246,6 +247,52 @@ def test_read_only_state_directory_keeps_the_pair_until_remounted(fake: FakeUpst
     assert_pair_survived(fake, lambda: file_refresh_token(small_tmpfs))
 
 
+def test_sigterm_makes_a_last_write_of_an_unpersisted_pair(fake: FakeUpstream, responder: StartResponder,
+                                                           small_tmpfs: Path) -> None:
+    """Space returns, then SIGTERM comes before the 5 s retry: the drain's last write saves the pair."""
+    fake.scenario(expires_in=4)
+    proc = responder(FAST, state_dir=small_tmpfs)
+    last(proc)
+    filler = fill(small_tmpfs)
+    # The rotated pair lives 10 min, so nothing rotates again and only the retry or the stop can write it.
+    fake.scenario(expires_in=600)
+    rotate_under(fake, proc, rotations(fake))
+    wait_until(lambda: health(proc)["token"]["persisted"] is False, DEADLINE, "persisted: false")
+    live = fake.tokens()
+    assert file_refresh_token(small_tmpfs) != live["refresh_token"]
+    filler.unlink()
+    assert proc.stop() == 0
+    assert file_refresh_token(small_tmpfs) == live["refresh_token"], "the stop did not write the pair"
+    log = proc.log_text()
+    assert "is persisted now" not in log, "the 5 s retry landed first: this test proves nothing"
+    assert re.search(r"stop: the last write of the rotated token \(generation \d+\) landed", log), log[-2000:]
+
+    successor = responder(FAST, state_dir=small_tmpfs)
+    before = rotations(fake)
+    last(successor)
+    assert rotations(fake) == before, "the successor refreshed instead of using the saved pair"
+    used = [c["headers"]["authorization"] for c in fake.requests() if "authorization" in c["headers"]]
+    assert used and used[-1] == f"Bearer {live['access_token']}", "the successor did not use the saved pair"
+    assert_pair_survived(fake, lambda: file_refresh_token(small_tmpfs))
+
+
+def test_sigterm_says_the_pair_is_lost_when_the_store_still_refuses(fake: FakeUpstream, responder: StartResponder,
+                                                                    small_tmpfs: Path) -> None:
+    fake.scenario(expires_in=4)
+    proc = responder(FAST, state_dir=small_tmpfs)
+    last(proc)
+    fill(small_tmpfs)
+    fake.scenario(expires_in=600)
+    rotate_under(fake, proc, rotations(fake))
+    wait_until(lambda: health(proc)["token"]["persisted"] is False, DEADLINE, "persisted: false")
+    assert proc.stop() == 0
+    assert file_refresh_token(small_tmpfs) != fake.tokens()["refresh_token"]
+    log = proc.log_text()
+    assert re.search(r"stop: the last write of the rotated token \(generation \d+\) failed too: the pair is lost "
+                     r"with this restart", log), log[-2000:]
+    assert "ENOSPC" in log.split("received SIGTERM")[-1], "the last write's cause is not logged"
+
+
 def test_injected_eacces_is_named_in_the_log(fake: FakeUpstream, responder: StartResponder) -> None:
     """A state file that became unwritable (auth ran as root): the debug build's errno hook stands in."""
     fake.scenario(expires_in=4)
@@ -412,8 +459,6 @@ def test_a_host_with_a_wrong_redirect_uri_stops_nobody(fake: FakeUpstream, respo
     good_statuses = Counter(status for status, _, _ in traffic.answers[0::3] + traffic.answers[1::3])
     assert set(good_statuses) == {200}, good_statuses
     assert rotations(fake) >= 2, "the good hosts kept rotating"
-    # The shared row is never marked rejected by one host's invalid_grant.
-    assert pg.psql("SELECT rejected FROM trakt_widget_tokens WHERE id = 1") == "f"
     for proc in good:
         assert health(proc)["upstream"]["last_error_code"] != "REAUTH_REQUIRED"
     mismatched = [c for c in fake.requests(path="/oauth/token") if json.loads(c["body"])["redirect_uri"] != OOB]
@@ -437,8 +482,8 @@ def test_a_host_cut_off_from_the_database_does_not_rotate_then_heals(fake: FakeU
     a = responder({**FAST, "DATABASE_URL": pg.url, "TRAKT_REFRESH_TOKEN": None})
     pg.psql(
         "INSERT INTO trakt_widget_tokens (id, access_token, refresh_token, expires_at, updated_at, generation, "
-        "ever_held, rejected) VALUES (1, '{access_token}', '{refresh_token}', to_timestamp({expires_at}), "
-        "to_timestamp({updated_at}), 5, true, false) ON CONFLICT (id) DO UPDATE SET "
+        "ever_held) VALUES (1, '{access_token}', '{refresh_token}', to_timestamp({expires_at}), "
+        "to_timestamp({updated_at}), 5, true) ON CONFLICT (id) DO UPDATE SET "
         "access_token = excluded.access_token, refresh_token = excluded.refresh_token, "
         "expires_at = excluded.expires_at, updated_at = excluded.updated_at, generation = 5".format(**fresh)
     )
