@@ -117,7 +117,7 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
                     var next = pair
                     next.generation = max(Self.generation(stored), localRecord.map(Self.generation) ?? 0) + 1
                     try? local.saveRotated(next)
-                    try Self.writeTokens(TokenRecord(pair: next, everHeld: true), connection)
+                    try Self.writeTokens(TokenRecord(pair: next, everHeld: true, rejected: false), connection)
                 }
             }
             return nil
@@ -135,7 +135,7 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     public func clearTokens() throws(StoreError) {
         do {
             try operation { connection throws(PostgresError) in
-                try Self.writeTokens(TokenRecord(pair: nil, everHeld: true), connection)
+                try Self.writeTokens(TokenRecord(pair: nil, everHeld: true, rejected: false), connection)
             }
         } catch {
             throw StoreError("clear tokens", cause: error, unreachable: error.isConnectionProblem)
@@ -248,14 +248,14 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         )
         guard result.rowCount == 1 else { return TokenRecord() }
         let everHeld = result.text(0, 5) == "t"
-        guard let refresh = result.text(0, 1) else { return TokenRecord(pair: nil, everHeld: everHeld) }
+        guard let refresh = result.text(0, 1) else { return TokenRecord(pair: nil, everHeld: everHeld, rejected: false) }
         let pair = TokenPair(
             accessToken: result.text(0, 0), refreshToken: refresh,
             expiresAt: result.text(0, 2).flatMap(Double.init),
             rotatedAt: result.text(0, 3).flatMap(Double.init) ?? 0,
             generation: result.text(0, 4).flatMap(Int.init) ?? 0
         )
-        return TokenRecord(pair: pair, everHeld: everHeld)
+        return TokenRecord(pair: pair, everHeld: everHeld, rejected: false)
     }
 
     /// Writes `pair` unless the row already holds its generation or a newer one; true when it wrote.
@@ -263,12 +263,12 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     private static func writeIfNewer(_ pair: TokenPair, _ connection: PGConnection) throws(PostgresError) -> Bool {
         let result = try connection.execute(
             """
-            INSERT INTO trakt_widget_tokens (id, access_token, refresh_token, expires_at, updated_at, generation, ever_held)
-            VALUES (1, $1, $2, to_timestamp($3::float8), to_timestamp($4::float8), $5::bigint, true)
+            INSERT INTO trakt_widget_tokens (id, access_token, refresh_token, expires_at, updated_at, generation, ever_held, rejected)
+            VALUES (1, $1, $2, to_timestamp($3::float8), to_timestamp($4::float8), $5::bigint, true, false)
             ON CONFLICT (id) DO UPDATE SET
                 access_token = excluded.access_token, refresh_token = excluded.refresh_token,
                 expires_at = excluded.expires_at, updated_at = excluded.updated_at,
-                generation = excluded.generation, ever_held = true
+                generation = excluded.generation, ever_held = true, rejected = false
             WHERE trakt_widget_tokens.generation < excluded.generation
             RETURNING generation
             """,
@@ -282,12 +282,12 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         let pair = record.pair
         try connection.execute(
             """
-            INSERT INTO trakt_widget_tokens (id, access_token, refresh_token, expires_at, updated_at, generation, ever_held)
-            VALUES (1, $1, $2, to_timestamp($3::float8), to_timestamp($4::float8), $5::bigint, $6::boolean)
+            INSERT INTO trakt_widget_tokens (id, access_token, refresh_token, expires_at, updated_at, generation, ever_held, rejected)
+            VALUES (1, $1, $2, to_timestamp($3::float8), to_timestamp($4::float8), $5::bigint, $6::boolean, false)
             ON CONFLICT (id) DO UPDATE SET
                 access_token = excluded.access_token, refresh_token = excluded.refresh_token,
                 expires_at = excluded.expires_at, updated_at = excluded.updated_at,
-                generation = excluded.generation, ever_held = excluded.ever_held
+                generation = excluded.generation, ever_held = excluded.ever_held, rejected = false
             """,
             [
                 pair?.accessToken, pair?.refreshToken, pair?.expiresAt.map { String($0) },

@@ -23,8 +23,6 @@ enum SchemaMigrations {
             )
             """,
         ]),
-        // `invalid_grant` is remembered per host (the local state file), never in the shared row.
-        (2, ["ALTER TABLE trakt_widget_tokens DROP COLUMN IF EXISTS rejected"]),
     ]
 
     static let versionTable = """

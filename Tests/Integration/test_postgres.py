@@ -143,6 +143,7 @@ def test_rotation_is_persisted_in_postgres(fake: FakeUpstream, pg: PgDatabase, r
     assert row["refresh_token"] == current["refresh_token"]
     assert row["access_token"] == current["access_token"]
     assert row["generation"] > bootstrapped["generation"]
+    assert row["rejected"] is False
     assert row["expires_at"] is not None
     calls = oauth_calls(fake)
     assert len(calls) == 1 and calls[0]["status"] == 200, calls
@@ -353,6 +354,7 @@ def test_auth_device_flow_pending_then_success(fake: FakeUpstream, pg: PgDatabas
     row = db_tokens(pg)
     assert row["refresh_token"] == current["refresh_token"] and row["access_token"] == current["access_token"]
     assert row["generation"] > before["generation"]
+    assert row["rejected"] is False
     for secret in fake_secrets(fake):
         assert secret not in result.output, "auth printed a token without --print-tokens"
 
@@ -432,8 +434,8 @@ def test_invalid_grant_cold_answers_reauth_required_then_auth_recovers(
     assert response.json()["code"] == "REAUTH_REQUIRED"
     assert response.headers.get("Cache-Control") == "no-store"
     assert [c["status"] for c in oauth_calls(fake)] == [400]
-    # Rejected on this host only (docs/tokens.md): the shared row has no such mark.
-    assert "rejected" not in db_tokens(pg)
+    # Rejected on this host only (docs/tokens.md): the shared row stays usable for the other hosts.
+    assert db_tokens(pg)["rejected"] is False
     assert local_tokens(proc.state_dir)["rejected"] is True
 
     # Later requests (the 1 s backoff lets the engine try again several times) spend nothing.
@@ -585,36 +587,3 @@ def test_concurrent_start_migrates_once(fake: FakeUpstream, pg: PgDatabase, tmp_
         for p in procs:
             p.cleanup()
     assert codes == [0, 0, 0], [p.log_text() for p in procs]
-
-
-# The tables as migration 1 made them, with a pair in the row, as an older release left them.
-SCHEMA_V1 = """
-CREATE TABLE trakt_widget_schema (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
-INSERT INTO trakt_widget_schema (version) VALUES (1);
-CREATE TABLE trakt_widget_tokens (
-    id smallint PRIMARY KEY DEFAULT 1 CHECK (id = 1), access_token text, refresh_token text,
-    expires_at timestamptz, updated_at timestamptz NOT NULL DEFAULT now(),
-    generation bigint NOT NULL DEFAULT 0, ever_held boolean NOT NULL DEFAULT false,
-    rejected boolean NOT NULL DEFAULT false);
-CREATE TABLE trakt_widget_last_result (
-    id smallint PRIMARY KEY DEFAULT 1 CHECK (id = 1), payload jsonb NOT NULL,
-    updated_at timestamptz NOT NULL DEFAULT now());
-"""
-
-
-def test_an_old_schema_table_migrates(fake: FakeUpstream, pg: PgDatabase, responder: StartResponder) -> None:
-    """Migration 2 drops the `rejected` column; the pair in the old row is kept and used."""
-    live = fake.tokens()
-    pg.psql(SCHEMA_V1 + (
-        "INSERT INTO trakt_widget_tokens (id, access_token, refresh_token, expires_at, generation, ever_held, rejected) "
-        f"VALUES (1, '{live['access_token']}', '{live['refresh_token']}', now() + interval '7 days', 3, true, false)"
-    ))
-    proc = responder(pg_env(pg, TRAKT_REFRESH_TOKEN=None))
-    get_data(proc)
-    assert oauth_calls(fake) == [], "the pair in the old row was not used as it was"
-    versions = [int(v) for v, in pg.rows("SELECT version FROM trakt_widget_schema ORDER BY version")]
-    assert versions == [1, 2], versions
-    row = db_tokens(pg)
-    assert "rejected" not in row, row
-    assert row["refresh_token"] == live["refresh_token"] and row["generation"] == 3
-    assert "trakt-widget error" not in proc.log_text(), proc.log_text()
